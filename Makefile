@@ -1,0 +1,35 @@
+# baocao: `make demo` runs the nightly flow over the sample inbox; `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+export PREFECT_HOME := $(CURDIR)/var/prefect
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export DO_NOT_TRACK := 1
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 90
+
+.PHONY: venv demo test check clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: venv
+	mkdir -p var/prefect
+	$(BIN)/baocao run --inbox examples/inbox
+
+check: venv
+	$(BIN)/baocao check ../shared/seed/000_7690d259663c1765.txt || true
+
+test: venv
+	mkdir -p var/prefect
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,102 @@
+"""What a reader hands on: one Document per submitted file, in the same shape for every format.
+
+No I/O here. Readers (tasks/read/*) build these; tabulate turns them into facts.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One table cell as written, with where it stands in the file."""
+
+    text: str
+    ref: str  # "L143:C9" for text, "T2:R5:C9" for docx, "Sheet1!H12" for xlsx
+    line: int | None = None  # line number in a text file
+    column: int | None = None  # 1-based column within the table row
+
+
+@dataclass
+class TableRow:
+    """One body row of an annex table: its cells in column order."""
+
+    cells: list[Cell]
+    line: int | None = None
+    ref: str = ""
+
+
+@dataclass
+class ColumnSpec:
+    """What one numeric column of an annex holds: the phase total or one year, plan or actual."""
+
+    index: int  # 0-based position in TableRow.cells
+    year: int | None  # None is the phase total ("Tổng số")
+    measure: str  # "plan" | "actual"
+    header: str  # "Năm 2018 / Thực hiện", as written
+
+
+@dataclass
+class Table:
+    """One annex table ("Biểu số 02") with the lines printed above it."""
+
+    form_label: str  # "Biểu số 02" as written
+    form_no: str | None  # "02"
+    title: str  # "HOẠT ĐỘNG TUYỂN TRUYỀN VÀ GIẢM NGHÈO"
+    attached_to: str  # the "(Kèm theo Báo cáo số … ngày …)" line, as written
+    attached_number: str | None  # "2043/BC-UBND"
+    attached_date: date | None
+    header_rows: list[list[Cell]]
+    columns: list[ColumnSpec]
+    label_col: int  # index of "Nội dung"
+    stt_col: int | None  # index of "STT"
+    unit_col: int | None  # index of "Đơn vị tính"
+    note_col: int | None  # index of "Ghi chú"
+    rows: list[TableRow]
+    ref: str = ""  # where the table starts: "L137" or "table 2" or "Sheet1!A5"
+    line: int | None = None
+
+
+@dataclass
+class Block:
+    """One paragraph of narrative text and the line it starts on."""
+
+    text: str
+    line: int
+    section: str = ""  # "III.2" once the reader knows the heading it stands under
+
+
+@dataclass
+class ReportMeta:
+    """The report's identity as read from its header."""
+
+    number: str | None = None  # "2049/BC-UBND"
+    date: date | None = None
+    issuer: str | None = None  # "UBND huyện Phong Thổ"
+    unit_name: str | None = None  # "Phong Thổ"
+    unit_code: str | None = None  # GSO district code, "109"
+    province: str | None = None  # "Lai Châu"
+    province_code: str | None = None  # "12"
+    program: str | None = None  # program code from config, "GNBV"
+    period: str | None = None  # "2016-2020" or "2020"
+    period_start: int | None = None
+    period_end: int | None = None
+    title: str | None = None
+    signer: str | None = None
+    annex_refs: list[tuple[str, int, str]] = field(default_factory=list)
+    # (form number "03", line, section) for every "(Có biểu 03 chi tiết kèm theo)"
+
+
+@dataclass
+class Document:
+    """A submission as read: metadata, narrative blocks, annex tables."""
+
+    source: str  # file name as received
+    sha256: str
+    format: str  # "text" | "docx" | "xlsx" | "csv" | ...
+    encoding: str | None
+    meta: ReportMeta
+    blocks: list[Block]
+    tables: list[Table]
+    lines: list[str] = field(default_factory=list)  # the decoded text, for source excerpts

@@ -1,0 +1,59 @@
+"""The fact table and report metadata as pandera contracts. No I/O.
+
+FACT_COLUMNS is the order every reader, the warehouse loader and the JSON output share.
+"""
+from __future__ import annotations
+
+import pandera.pandas as pa
+from pandera.typing import Series
+
+MEASURES = ("plan", "actual")
+VALUE_KINDS = ("number", "dot_decimal", "dash", "repaired")
+
+
+class FactSchema(pa.DataFrameModel):
+    """One row per reported number: a value a district wrote in one cell of one annex."""
+
+    submission: Series[str] = pa.Field(str_length={"min_value": 64, "max_value": 64})
+    form: Series[str] = pa.Field(str_matches=r"^BIEU_\d{2}$")
+    group: Series[str] = pa.Field(nullable=True)
+    label: Series[str] = pa.Field(str_length={"min_value": 1})
+    indicator: Series[str] = pa.Field(nullable=True)
+    unit: Series[str] = pa.Field(nullable=True)
+    year: Series[pa.Int64] = pa.Field(nullable=True, ge=1990, le=2100)
+    measure: Series[str] = pa.Field(isin=list(MEASURES))
+    value: Series[float] = pa.Field(nullable=True, ge=0)
+    raw: Series[str] = pa.Field()
+    kind: Series[str] = pa.Field(isin=list(VALUE_KINDS))
+    source: Series[str] = pa.Field(str_length={"min_value": 1})
+    column: Series[str] = pa.Field()
+    line: Series[pa.Int64] = pa.Field(nullable=True)
+    match_score: Series[float] = pa.Field(ge=0, le=1)
+
+    class Config:
+        strict = "filter"
+        coerce = True
+        ordered = False
+
+    @pa.dataframe_check(error="a dash is recorded with no value, a number always has one")
+    def value_present_unless_dash(cls, df):
+        return (df["kind"] == "dash") | df["value"].notna()
+
+
+FACT_COLUMNS = list(FactSchema.to_schema().columns)
+
+
+class ReportSchema(pa.DataFrameModel):
+    """One row per submission: the report's identity as read from its header."""
+
+    submission: Series[str] = pa.Field(str_length={"min_value": 64, "max_value": 64}, unique=True)
+    number: Series[str] = pa.Field(str_matches=r"^\d+/[A-ZĐ]+(-[A-ZĐ]+)*$")
+    date: Series[pa.DateTime] = pa.Field()
+    unit_code: Series[str] = pa.Field(str_matches=r"^\d{3}$")
+    unit_name: Series[str] = pa.Field()
+    province_code: Series[str] = pa.Field(str_matches=r"^\d{2}$")
+    period: Series[str] = pa.Field(str_matches=r"^\d{4}(-\d{4})?$")
+
+    class Config:
+        strict = "filter"
+        coerce = True

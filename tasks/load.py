@@ -1,0 +1,178 @@
+"""Load processed submissions into the warehouse: one transaction per submission version."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from tasks.discover import InboxFile, archive_bytes
+from tasks.process import SubmissionResult, process_submission
+from warehouse.models import Fact, FindingRow, RunFile, Submission
+
+FACTS = Fact.__table__
+FINDINGS = FindingRow.__table__
+SUBMISSIONS = Submission.__table__
+
+
+@dataclass
+class FileOutcome:
+    """What became of one inbox file in one run."""
+
+    source: str
+    sha256: str | None
+    outcome: str  # loaded | flagged | skipped | quarantined
+    reason: str | None = None
+    errors: int = 0
+    warnings: int = 0
+    infos: int = 0
+    facts: int = 0
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def natural_key(result: SubmissionResult) -> str | None:
+    """unit + program + period + report number: a newer file with the same key supersedes the older."""
+    if result.document is None:
+        return None
+    m = result.document.meta
+    if not (m.unit_code and m.period and m.number):
+        return None
+    return f"{m.unit_code}|{m.program or '-'}|{m.period}|{m.number}"
+
+
+def _count(result: SubmissionResult, severity: str) -> int:
+    return sum(1 for f in result.findings if f.severity == severity)
+
+
+def fact_rows(result: SubmissionResult) -> list[dict]:
+    facts = result.facts
+    if facts.empty:
+        return []
+    frame = facts.rename(columns={"submission": "submission_id", "group": "group_no", "column": "column_header"})
+    frame = frame.astype(object).where(pd.notna(frame), None)
+    for col in ("year", "line"):
+        frame[col] = [None if v is None else int(v) for v in frame[col]]
+    return frame.to_dict("records")
+
+
+def finding_rows(result: SubmissionResult) -> list[dict]:
+    rows = []
+    for f in result.findings:
+        d = f.to_dict()
+        d["group_no"] = d.pop("group")
+        d["expected"] = None if d["expected"] is None else str(d["expected"])
+        d["actual"] = None if d["actual"] is None else str(d["actual"])
+        d["submission_id"] = result.sha256
+        rows.append(d)
+    return rows
+
+
+def write_submission(conn: Connection, result: SubmissionResult, *, archive_path: str | None,
+                     run_id: str | None, received_at: datetime) -> None:
+    """Insert one submission with its facts and findings; supersede the current version of its report."""
+    meta = result.document.meta if result.document else None
+    key = natural_key(result)
+    version, supersedes = 1, None
+    if key is not None:
+        previous = conn.execute(
+            select(SUBMISSIONS.c.id, SUBMISSIONS.c.version)
+            .where(SUBMISSIONS.c.natural_key == key, SUBMISSIONS.c.is_current.is_(True))
+            .with_for_update()
+        ).first()
+        if previous is not None:
+            version, supersedes = previous.version + 1, previous.id
+            conn.execute(update(SUBMISSIONS).where(SUBMISSIONS.c.id == previous.id).values(is_current=False))
+    conn.execute(SUBMISSIONS.insert().values(
+        id=result.sha256, source=result.source, archive_path=archive_path, format=result.format,
+        encoding=result.encoding, status=result.status, reason=result.reason,
+        unit_code=meta.unit_code if meta else None, unit_name=meta.unit_name if meta else None,
+        province_code=meta.province_code if meta else None, program=meta.program if meta else None,
+        period=meta.period if meta else None, report_number=meta.number if meta else None,
+        report_date=meta.date if meta else None, natural_key=key, version=version, supersedes=supersedes,
+        is_current=result.status != "quarantined", received_at=received_at, loaded_at=now(), run_id=run_id,
+        errors=_count(result, "error"), warnings=_count(result, "warning"),
+    ))
+    if rows := fact_rows(result):
+        conn.execute(FACTS.insert(), rows)
+    if rows := finding_rows(result):
+        conn.execute(FINDINGS.insert(), rows)
+
+
+def replace_submission(conn: Connection, result: SubmissionResult) -> None:
+    """A rerun: the submission keeps its id and version; its facts, findings and status are redone."""
+    conn.execute(delete(FACTS).where(FACTS.c.submission_id == result.sha256))
+    conn.execute(delete(FINDINGS).where(FINDINGS.c.submission_id == result.sha256))
+    conn.execute(update(SUBMISSIONS).where(SUBMISSIONS.c.id == result.sha256).values(
+        status=result.status, reason=result.reason, loaded_at=now(),
+        errors=_count(result, "error"), warnings=_count(result, "warning"),
+    ))
+    if rows := fact_rows(result):
+        conn.execute(FACTS.insert(), rows)
+    if rows := finding_rows(result):
+        conn.execute(FINDINGS.insert(), rows)
+
+
+def known_ids(engine: Engine, shas: list[str]) -> set[str]:
+    """Which of these contents the warehouse already holds (the nightly run skips them)."""
+    found: set[str] = set()
+    with engine.connect() as conn:
+        for start in range(0, len(shas), 500):
+            chunk = shas[start:start + 500]
+            found |= set(conn.execute(select(SUBMISSIONS.c.id).where(SUBMISSIONS.c.id.in_(chunk))).scalars())
+    return found
+
+
+def outcome_of(result: SubmissionResult) -> FileOutcome:
+    status = {"ok": "loaded", "flagged": "flagged", "quarantined": "quarantined"}[result.status]
+    return FileOutcome(
+        source=result.source, sha256=result.sha256, outcome=status, reason=result.reason,
+        errors=_count(result, "error"), warnings=_count(result, "warning"), infos=_count(result, "info"),
+        facts=len(result.facts),
+    )
+
+
+def ingest_files(files: list[InboxFile], engine: Engine, archive_dir: Path, run_id: str | None) -> list[FileOutcome]:
+    """Archive, skip what is known, process and load the rest: each file in its own transaction."""
+    payloads: list[tuple[InboxFile, bytes, Path]] = []
+    outcomes: list[FileOutcome] = []
+    for f in files:
+        try:
+            data = f.path.read_bytes()
+        except OSError as exc:
+            outcomes.append(FileOutcome(f.name, None, "quarantined", f"could not read the file: {exc.strerror}"))
+            continue
+        payloads.append((f, data, archive_bytes(data, archive_dir)))
+    from tasks.read.submission import sha256_of
+
+    shas = [sha256_of(data) for _, data, _ in payloads]
+    known = known_ids(engine, shas)
+    for (f, data, archived), sha in zip(payloads, shas):
+        if sha in known:
+            outcomes.append(FileOutcome(f.name, sha, "skipped", "already loaded"))
+            continue
+        known.add(sha)  # the same bytes twice in one inbox load once
+        result = process_submission(data, f.name)
+        try:
+            with engine.begin() as conn:
+                write_submission(conn, result, archive_path=str(archived), run_id=run_id, received_at=now())
+        except IntegrityError:
+            outcomes.append(FileOutcome(f.name, sha, "skipped", "loaded by a concurrent run"))
+            continue
+        outcomes.append(outcome_of(result))
+    return outcomes
+
+
+def record_run_files(engine: Engine, run_id: str, outcomes: list[FileOutcome]) -> None:
+    if not outcomes:
+        return
+    with engine.begin() as conn:
+        conn.execute(RunFile.__table__.insert(), [
+            {"run_id": run_id, "source": o.source, "sha256": o.sha256, "outcome": o.outcome, "reason": o.reason}
+            for o in outcomes
+        ])

@@ -1,0 +1,1 @@
+"""Readers: one module per format, and submission.py that picks one from the bytes."""

@@ -1,0 +1,63 @@
+"""Numbers the Vietnamese way: "1.886" is 1886, "25,64%" is 25.64, blank is not zero, "-" is a dash."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# 1.886 | 12.345.678 | 1.886,5 | 25,64 | 30 | -5 ; the dot groups thousands, the comma is decimal
+_VN_NUMBER = re.compile(r"^(?P<sign>[-+−]?)(?P<int>\d{1,3}(?:\.\d{3})+|\d+)(?:,(?P<frac>\d+))?$")
+# 1.5 | 0.25 : a dot that cannot be a thousands separator, typed on a machine set to English
+_DOT_DECIMAL = re.compile(r"^(?P<sign>[-+−]?)(?P<int>\d+)\.(?P<frac>\d{1,2}|\d{4,})$")
+_DASHES = {"-", "–", "—", "−"}
+_NOISE = str.maketrans({"\u00a0": "", "\u202f": "", " ": "", "*": ""})
+
+
+@dataclass(frozen=True)
+class Number:
+    """A cell or phrase read as a number: its value and what kind of text it was."""
+
+    raw: str
+    value: float | None
+    kind: str  # "number" | "blank" | "dash" | "malformed" | "dot_decimal"
+    percent: bool = False
+
+    @property
+    def is_value(self) -> bool:
+        return self.value is not None
+
+
+def parse_number(text: str | None) -> Number:
+    """Read one number as a Vietnamese writer means it; never raises."""
+    raw = "" if text is None else str(text)
+    s = raw.strip().translate(_NOISE)
+    if not s:
+        return Number(raw, None, "blank")
+    if s in _DASHES:
+        return Number(raw, None, "dash")
+    percent = s.endswith("%")
+    if percent:
+        s = s[:-1]
+    m = _VN_NUMBER.match(s)
+    if m:
+        whole = m["int"].replace(".", "")
+        value = float(f"{whole}.{m['frac']}" if m["frac"] else whole)
+        if m["sign"] in ("-", "−"):
+            value = -value
+        return Number(raw, value, "number", percent)
+    m = _DOT_DECIMAL.match(s)
+    if m:
+        value = float(f"{m['int']}.{m['frac']}")
+        if m["sign"] in ("-", "−"):
+            value = -value
+        return Number(raw, value, "dot_decimal", percent)
+    return Number(raw, None, "malformed", percent)
+
+
+def format_number(value: float | None) -> str:
+    """Write a number back the Vietnamese way: 1886 -> "1.886", 25.64 -> "25,64"."""
+    if value is None:
+        return ""
+    if float(value).is_integer():
+        return f"{int(value):,}".replace(",", ".")
+    whole, frac = f"{value:.2f}".rstrip("0").split(".")
+    return f"{int(whole):,}".replace(",", ".") + "," + frac
