@@ -66,6 +66,7 @@ def finding(rule: str, *, form_label: str | None = None, source: str | None = No
             expected=None, actual=None, severity: str | None = None, **fields) -> Finding:
     """Build one Finding for a rule: severity from rules.yaml, messages from messages.yaml."""
     spec = rules()[rule]
+    fields = {k: (None if isinstance(v, float) and v != v else v) for k, v in fields.items()}  # NaN is "none"
     where_vi, where_en = where(source)
     column_vi, column_en = column_words(fields.get("year"), fields.get("measure"))
     ctx = {

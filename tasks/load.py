@@ -50,15 +50,25 @@ def _count(result: SubmissionResult, severity: str) -> int:
     return sum(1 for f in result.findings if f.severity == severity)
 
 
+def _plain(value):
+    """A cell fit for any DB-API driver: NaN/NA become None, numpy scalars become Python ones."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
 def fact_rows(result: SubmissionResult) -> list[dict]:
     facts = result.facts
     if facts.empty:
         return []
     frame = facts.rename(columns={"submission": "submission_id", "group": "group_no", "column": "column_header"})
-    frame = frame.astype(object).where(pd.notna(frame), None)
-    for col in ("year", "line"):
-        frame[col] = [None if v is None else int(v) for v in frame[col]]
-    return frame.to_dict("records")
+    rows = []
+    for record in frame.to_dict("records"):
+        row = {k: _plain(v) for k, v in record.items()}
+        for col in ("year", "line"):
+            row[col] = None if row[col] is None else int(row[col])
+        rows.append(row)
+    return rows
 
 
 def finding_rows(result: SubmissionResult) -> list[dict]:

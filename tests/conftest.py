@@ -52,9 +52,25 @@ def pg_url():
     admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def prefect_harness(tmp_path_factory):
+    """One ephemeral Prefect API for the whole session (it costs 15-25 s to start)."""
+    home = tmp_path_factory.mktemp("prefect-home")
+    os.environ["PREFECT_HOME"] = str(home)
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=90):
+        yield
+
+
 @pytest.fixture()
-def prefect_env(tmp_path, monkeypatch):
-    """Prefect offline with its home in the test's own folder."""
-    monkeypatch.setenv("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    monkeypatch.setenv("DO_NOT_TRACK", "1")
-    monkeypatch.setenv("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+def baocao_env(tmp_path, monkeypatch):
+    """BAOCAO_* pointing at a fresh warehouse, archive and var/ in the test's folder."""
+    var = tmp_path / "var"
+    monkeypatch.setenv("BAOCAO_VAR", str(var))
+    monkeypatch.setenv("BAOCAO_WAREHOUSE_URL", f"sqlite:///{var / 'warehouse.db'}")
+    monkeypatch.setenv("BAOCAO_INBOX", str(ROOT / "examples" / "inbox"))
+    return var

@@ -55,7 +55,7 @@ def parse_number(text: str | None) -> Number:
 
 def format_number(value: float | None) -> str:
     """Write a number back the Vietnamese way: 1886 -> "1.886", 25.64 -> "25,64"."""
-    if value is None:
+    if value is None or value != value:  # None or NaN
         return ""
     if float(value).is_integer():
         return f"{int(value):,}".replace(",", ".")

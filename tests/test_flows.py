@@ -1,0 +1,43 @@
+"""The flows on a real (ephemeral) Prefect API: nightly-ingest and rerun-period over the demo inbox."""
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from warehouse.db import engine_for
+
+
+def _counts(url: str) -> dict:
+    with engine_for(url).connect() as conn:
+        return {t: conn.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one()
+                for t in ("submissions", "facts", "findings")}
+
+
+def test_nightly_then_nothing_new_then_rerun(prefect_harness, baocao_env, monkeypatch):
+    from flows.nightly import nightly_ingest
+    from flows.rerun import rerun_period
+
+    url = f"sqlite:///{baocao_env / 'warehouse.db'}"
+    first = nightly_ingest(trigger="manual")
+    assert (first["files_seen"], first["flagged"], first["quarantined"], first["facts"]) == (3, 3, 0, 230)
+    assert (first["errors"], first["warnings"], first["infos"]) == (5, 2, 3)
+    loaded = _counts(url)
+
+    second = nightly_ingest(trigger="schedule")
+    assert (second["files_seen"], second["skipped"], second["facts"]) == (3, 3, 0)
+    assert _counts(url) == loaded
+
+    rerun = rerun_period(period="2016-2020")
+    assert rerun["files_seen"] == 3 and rerun["errors"] == 5
+    assert _counts(url) == loaded
+
+    with engine_for(url).connect() as conn:
+        runs = conn.execute(text("SELECT flow, trigger, files_seen, skipped, outcome, flow_run_id FROM runs"
+                                 " ORDER BY started_at")).all()
+        per_file = conn.execute(text("SELECT COUNT(*) FROM run_files")).scalar_one()
+    assert [(r.flow, r.trigger, r.files_seen, r.skipped, r.outcome) for r in runs] == [
+        ("nightly-ingest", "manual", 3, 0, "error"),
+        ("nightly-ingest", "schedule", 3, 3, "ok"),
+        ("rerun-period", "rerun", 3, 0, "error"),
+    ]
+    assert all(r.flow_run_id for r in runs)
+    assert per_file == 9
