@@ -37,22 +37,20 @@ def alembic_config(url: str):
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the schema to `revision` with the Alembic migrations: the only way the schema changes."""
+def _migrate(url: str, command_name: str, revision: str) -> None:
     from alembic import command
 
-    engine = engine_for(url)
-    with engine.begin() as conn:
+    with engine_for(url).begin() as conn:
         cfg = alembic_config(url)
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, revision)
+        getattr(command, command_name)(cfg, revision)
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the schema to `revision` with the Alembic migrations: the only way the schema changes."""
+    _migrate(url, "upgrade", revision)
 
 
 def downgrade(url: str, revision: str = "base") -> None:
-    from alembic import command
-
-    engine = engine_for(url)
-    with engine.begin() as conn:
-        cfg = alembic_config(url)
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, revision)
+    """Take the schema back to `revision` (base: empty)."""
+    _migrate(url, "downgrade", revision)
