@@ -296,6 +296,7 @@ def check_rates(spots: list[_Spot]) -> list[Finding]:
     cfg = narrative_config()["rates"]
     markers = [fold(m) for m in cfg["markers"]]
     other = [fold(w) for w in cfg["other_base_words"]]
+    breakdown = [fold(m) for m in narrative_config()["breakdown"]["markers"]]
     failed: list[dict] = []
     for i, spot in enumerate(spots):
         fig = spot.fig
@@ -308,12 +309,22 @@ def check_rates(spots: list[_Spot]) -> list[Finding]:
             if prev.sentence != spot.sentence or prev.fig.percent:
                 break
             clause.append(prev)
+        # after "trong đó" a share is of the count stated before the marker, not of the district's base
+        inner = any(m in spot.before for m in breakdown)
+        if inner:
+            clause = [s for s in clause if any(m in s.before for m in breakdown)]
         for kind in cfg["kinds"]:
             counts = [s for s in clause if _plain(s) and s.fig.unit in kind["count_units"]]
             if not counts:
                 continue
             count = counts[0]  # the nearest: clause runs backwards
-            base = next((s for s in spots if _plain(s) and s.fig.unit in kind["base_units"]), None)
+            if inner:
+                units = {*kind["count_units"], *kind["base_units"]}
+                outer = [s for s in spots[:i] if s.block == spot.block and _plain(s) and s.fig.unit in units
+                         and not (s.sentence == spot.sentence and any(m in s.before for m in breakdown))]
+                base = outer[-1] if outer else None
+            else:
+                base = next((s for s in spots if _plain(s) and s.fig.unit in kind["base_units"]), None)
             if base is None or base is count or not base.fig.value:
                 break
             decimals = len(fig.raw.rstrip("%").strip().partition(",")[2])
