@@ -109,6 +109,7 @@ def check_narrative(doc: Document, cells: pd.DataFrame | None = None,
 def link_figures(spots: list[_Spot], cells: pd.DataFrame, forms: dict[str, Form]) -> list[Finding]:
     """Link each figure whose phrase the catalog knows to its cell; a figure that differs is an error."""
     out: list[Finding] = []
+    plan_re = narrative_config()["plan_re"]
     entries = [(form, entry) for form in forms.values() for entry in form.narrative]
     # entries without `near` first, so that `near` can see what its sentence already linked
     entries.sort(key=lambda fe: bool(fe[1].get("near")))
@@ -125,14 +126,15 @@ def link_figures(spots: list[_Spot], cells: pd.DataFrame, forms: dict[str, Form]
                                 for o in spots if o.sentence == spot.sentence):
                 continue
             year = fig.year if fig.year is not None else entry.get("year")
-            fig.form, fig.indicator, fig.measure = form.code, entry["indicator"], entry.get("measure", "actual")
+            measure = "plan" if re.search(plan_re, spot.before) else entry.get("measure", "actual")
+            fig.form, fig.indicator, fig.measure = form.code, entry["indicator"], measure
             cell = _cell_of(cells, form.code, fig.indicator, year, fig.measure)
             if cell is None:
                 continue
             fig.cell_source, fig.cell_value, fig.cell_derived = cell["source"], cell["value"], cell["derived"]
             if fig.cell_value is None or abs(fig.cell_value - fig.value) < 1e-9:
                 continue
-            written = spot.text[fig.start:fig.end].strip() + " " + phrase
+            written = _written(spot, phrase)
             out.append(finding(
                 "narrative_figure", form_label=cell["form_label"], source=cell["source"], line=fig.line,
                 form=form.code, group=cell["group"], label=cell["label"], indicator=fig.indicator, year=year,
@@ -155,6 +157,17 @@ def _phrase_match(spot: _Spot, entry: dict) -> str | None:
         if spot.before.endswith(fold(phrase)):
             return phrase
     return None
+
+
+def _written(spot: _Spot, phrase: str) -> str:
+    """The figure and the catalog phrase as the report writes them: "11 buổi nói chuyện chuyên đề"."""
+    fig = spot.fig
+    if spot.before.endswith(fold(phrase)):
+        return spot.text[fig.start:fig.end].strip()
+    n = len(fold(phrase).split())
+    words = re.match(rf"\s*((?:\S+\s*){{{n}}})", spot.text[fig.end:spot.s_end])
+    tail = words[1].strip().rstrip(".,;:") if words else ""
+    return f"{spot.text[fig.start:fig.end].strip()} {tail}".strip()
 
 
 def _cell_of(cells: pd.DataFrame, form: str, indicator: str, year: int | None, measure: str) -> dict | None:

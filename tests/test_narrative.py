@@ -143,3 +143,15 @@ def test_corpus(case):
 def test_corpus_is_large_and_balanced():
     labels = [c["expect"] for c in CORPUS["sentences"]]
     assert len(labels) >= 25 and labels.count("holds") >= 15 and labels.count("fails") >= 8
+
+
+def test_planning_words_link_to_the_plan_column(seed_bytes):
+    text = seed_bytes.decode("utf-8")
+    holds = text.replace("Tổ chức 11 buổi", "Kế hoạch tổ chức 9 buổi")
+    _, figures, findings = _check(holds.encode())
+    assert not [f for f in findings if f.rule == "narrative_figure"]
+    (sessions,) = [f for f in figures if f.indicator == "G1.SO_BUOI"]
+    assert (sessions.measure, sessions.cell_source, sessions.cell_value) == ("plan", "L192:C4", 9)
+    _, _, findings = _check(text.replace("Tổ chức 11 buổi", "Kế hoạch tổ chức 10 buổi").encode())
+    (f,) = [f for f in findings if f.rule == "narrative_figure"]
+    assert (f.source, f.measure, f.expected, f.actual) == ("L192:C4", "plan", 9, 10)
