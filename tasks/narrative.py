@@ -313,7 +313,7 @@ def check_rates(spots: list[_Spot]) -> list[Finding]:
     failed: list[dict] = []
     for i, spot in enumerate(spots):
         fig = spot.fig
-        if not fig.percent or fig.value is None or not any(spot.before.endswith(m) for m in markers):
+        if not fig.percent or not fig.value or not any(spot.before.endswith(m) for m in markers):
             continue
         if any(spot.after.startswith(w) for w in other):
             continue
@@ -338,7 +338,7 @@ def check_rates(spots: list[_Spot]) -> list[Finding]:
                 base = outer[-1] if outer else None
             else:
                 base = next((s for s in spots if _plain(s) and s.fig.unit in kind["base_units"]), None)
-            if base is None or base is count or not base.fig.value:
+            if base is None or base is count or not base.fig.value or not count.fig.value:
                 break
             decimals = len(fig.raw.rstrip("%").strip().partition(",")[2])
             shown = max(decimals, 2)

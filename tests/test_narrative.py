@@ -4,6 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import yaml
 
 from tasks.narrative import check_narrative
@@ -155,3 +157,18 @@ def test_planning_words_link_to_the_plan_column(seed_bytes):
     _, _, findings = _check(text.replace("Tổ chức 11 buổi", "Kế hoạch tổ chức 10 buổi").encode())
     (f,) = [f for f in findings if f.rule == "narrative_figure"]
     assert (f.source, f.measure, f.expected, f.actual) == ("L192:C4", "plan", 9, 10)
+
+
+WORDS = ["Toàn huyện có", "hộ", "nhân khẩu", "người", "chiếm", "chiếm tỷ lệ", "trong đó", "Trong đó có", "xã",
+         "xã khu vực III", "xã, thị trấn khu vực II", "buổi nói chuyện chuyên đề", "người tham gia", ":", ",",
+         ".", ";", " và ", "%", "năm", "Năm 2019", "Sin Suối Hồ", "0", "00", "1.886", "102,924,5", "25,64%", "0%",
+         "1.", "-", "/", "17.077", "4.281", "9"]
+
+
+@given(st.lists(st.sampled_from(WORDS) | st.from_regex(r"[0-9][0-9.,]{0,8}%?", fullmatch=True), max_size=40))
+@settings(max_examples=100, deadline=None)
+def test_no_text_makes_the_narrative_checks_raise(words):
+    doc = read_text(" ".join(words), source="fuzz.txt", sha256="0" * 64, encoding="utf-8")
+    figures, findings = check_narrative(doc, None)
+    assert all(f.message_vi and f.message_en for f in findings)
+    assert all(0 <= f.start < f.end for f in figures)
