@@ -260,7 +260,8 @@ def check_breakdowns(spots: list[_Spot]) -> list[Finding]:
                   and not (s.sentence == spot.sentence and any(m in s.before for m in markers))]
         if not before:
             continue
-        out += _sum_finding(before[-1], parts, "các phần 'trong đó'", "the 'of which' parts")
+        cfg = narrative_config()["breakdown"]
+        out += _sum_finding(before[-1], parts, cfg["what_vi"], cfg["what_en"])
     return out
 
 
@@ -287,7 +288,7 @@ def check_lists(spots: list[_Spot]) -> list[Finding]:
         fig = spot.fig
         if not _plain(spot) or (fig.unit or "").lower() not in units:
             continue
-        tail = spot.text[fig.end:spot.s_end]
+        tail = re.split(r"\.(?:\s|$)", spot.text[fig.end:], maxsplit=1)[0]  # names may be split by ";"
         m = re.match(rf"\s*{re.escape(fig.unit)}\s*:\s*(.+)", tail, re.IGNORECASE)
         if not m:
             continue
