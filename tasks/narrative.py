@@ -45,13 +45,13 @@ class _Spot:
     text: str  # the block's text
     before: str  # folded sentence text before the figure
     after: str  # folded sentence text after the figure (after its % sign)
+    year_ambiguous: bool = False  # the sentence names years that fit no single column
 
 
 def read_figures(doc: Document) -> list[_Spot]:
     """Every number of the narrative with its unit, phrase, sentence, line and span."""
     cfg = narrative_config()
     units = sorted(cfg["units"], key=len, reverse=True)
-    year_re = re.compile(cfg["year_re"])
     end_re = re.compile(cfg["sentence_end_re"])
     spots: list[_Spot] = []
     n_sentence = 0
@@ -75,16 +75,30 @@ def read_figures(doc: Document) -> list[_Spot]:
             tail = text[end:s_end]
             unit = "%" if number.percent else next(
                 (u for u in units if re.match(rf"\s*{re.escape(u)}(?!\w)", tail, re.IGNORECASE)), None)
-            years = [int(y.group(1)) for y in year_re.finditer(text[s_start:start])]
+            year, ambiguous = _year_of(text[s_start:start], cfg)
             fig = Figure(
                 raw=raw, value=number.value, kind=number.kind, percent=number.percent, unit=unit,
                 phrase=_phrase(text, start, end), sentence=sentence, line=block.line, start=start, end=end,
-                section=block.section, year=years[-1] if years else None,
+                section=block.section, year=year,
             )
             spots.append(_Spot(fig, b_index, n_sentence + s_index, s_start, s_end, text,
-                               fold(text[s_start:start]), fold(tail)))
+                               fold(text[s_start:start]), fold(tail), ambiguous))
         n_sentence += len(sentences) or 1
     return spots
+
+
+def _year_of(before: str, cfg: dict) -> tuple[int | None, bool]:
+    """The column a sentence's years point to: (None, False) phase total, (year, False), or (None, True) unclear."""
+    years = set(re.findall(cfg["any_year_re"], before))
+    if not years:
+        return None, False
+    named = re.findall(cfg["year_re"], before)
+    if len(years) == 1 and named:
+        return int(named[-1]), False
+    ranges = re.findall(cfg["range_re"], before)
+    if len(ranges) == 1 and len(years) == 2:
+        return None, False
+    return None, True
 
 
 def check_narrative(doc: Document, cells: pd.DataFrame | None = None,
@@ -116,7 +130,7 @@ def link_figures(spots: list[_Spot], cells: pd.DataFrame, forms: dict[str, Form]
     for form, entry in entries:
         for spot in spots:
             fig = spot.fig
-            if fig.indicator or fig.percent or fig.value is None:
+            if fig.indicator or fig.percent or fig.value is None or spot.year_ambiguous:
                 continue
             phrase = _phrase_match(spot, entry)
             if phrase is None:

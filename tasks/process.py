@@ -33,9 +33,9 @@ class SubmissionResult:
     document: Document | None
     facts: pd.DataFrame
     findings: list[Finding] = field(default_factory=list)
-    figures: list = field(default_factory=list)  # contracts.narrative.Figure: every number of the narrative
     reason: str | None = None  # why it was quarantined
     trace: str | None = None  # a reader's traceback, for developers
+    figures: list = field(default_factory=list)  # contracts.narrative.Figure: every number of the narrative
 
     @property
     def worst(self) -> str | None:

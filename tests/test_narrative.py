@@ -172,3 +172,21 @@ def test_no_text_makes_the_narrative_checks_raise(words):
     figures, findings = check_narrative(doc, None)
     assert all(f.message_vi and f.message_en for f in findings)
     assert all(0 <= f.start < f.end for f in figures)
+
+
+@pytest.mark.parametrize("sentence, year, linked", [
+    ("Từ năm 2016-2020 cử 1.886 lượt người tham gia các lớp tập huấn.", None, True),
+    ("Từ năm 2017 đến năm 2020 cử 1.886 lượt người tham gia các lớp tập huấn.", None, True),
+    ("Năm 2020 cử 504 lượt người tham gia các lớp tập huấn.", 2020, True),
+    ("Năm 2019 so với năm 2018 tăng 50 lượt người tham gia các lớp tập huấn.", None, False),
+    ("Tính đến 31/12/2019, cử 1.886 lượt người tham gia các lớp tập huấn.", None, True),
+])
+def test_the_years_of_a_sentence_choose_the_column(seed_bytes, sentence, year, linked):
+    text = seed_bytes.decode("utf-8").replace(
+        "Kinh phí thực hiện không phân bổ về huyện, tuy nhiên từ năm 2016-2020 UBND huyện Phong Thổ đã phối với "
+        "Ban Dân tộc tỉnh cử 1.886 lượt người tham gia các lớp tập huấn cán bộ xã và tập huấn nâng cao năng lực cho "
+        "cộng đồng cấp thôn, bản.", sentence)
+    _, figures, findings = _check(text.encode())
+    (fig,) = [f for f in figures if f.line == 53]
+    assert (fig.year, fig.indicator is not None) == (year, linked)
+    assert not [f for f in findings if f.rule == "narrative_figure" and f.line == 53]
