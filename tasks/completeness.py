@@ -20,6 +20,7 @@ CONFIG = Path(__file__).resolve().parent.parent / "config" / "reporting.yaml"
 
 @lru_cache(maxsize=1)
 def reporting() -> dict:
+    """config/reporting.yaml, read once."""
     return yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
 
 
@@ -153,12 +154,14 @@ def received_from(doc: Document, received_date: date | None = None) -> Received 
 
 
 def _as_date(value) -> date | None:
+    """YAML gives dates as dates; a quoted one is read as ISO."""
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(str(value))
 
 
 def _name_of(code: str) -> str:
+    """A unit's name from the national list, for units outside the province that reported anyway."""
     from config.units import legacy_districts
 
     return next((u.name for u in legacy_districts() if u.code == code), code)

@@ -15,7 +15,7 @@ import pandas as pd
 import yaml
 
 from config.catalog import Form, load_forms
-from config.messages import finding
+from config.messages import finding, rules
 from contracts.document import Document
 from contracts.findings import Finding
 from contracts.narrative import Figure
@@ -30,6 +30,7 @@ _TOKEN = re.compile(r"(?<![\w/.,\-–])(\d+(?:[.,]\d+)*)(\s?%)?(?![\w/\-–])")
 
 @lru_cache(maxsize=1)
 def narrative_config() -> dict:
+    """config/narrative.yaml, read once."""
     return yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
 
 
@@ -124,6 +125,7 @@ def link_figures(spots: list[_Spot], cells: pd.DataFrame, forms: dict[str, Form]
     """Link each figure whose phrase the catalog knows to its cell; a figure that differs is an error."""
     out: list[Finding] = []
     plan_re = narrative_config()["plan_re"]
+    tolerance = float(rules()["narrative_figure"].get("tolerance", 0))
     entries = [(form, entry) for form in forms.values() for entry in form.narrative]
     # entries without `near` first, so that `near` can see what its sentence already linked
     entries.sort(key=lambda fe: bool(fe[1].get("near")))
@@ -146,7 +148,7 @@ def link_figures(spots: list[_Spot], cells: pd.DataFrame, forms: dict[str, Form]
             if cell is None:
                 continue
             fig.cell_source, fig.cell_value, fig.cell_derived = cell["source"], cell["value"], cell["derived"]
-            if fig.cell_value is None or abs(fig.cell_value - fig.value) < 1e-9:
+            if fig.cell_value is None or abs(fig.cell_value - fig.value) <= tolerance + 1e-9:
                 continue
             written = _written(spot, phrase)
             out.append(finding(
@@ -280,8 +282,9 @@ def check_breakdowns(spots: list[_Spot]) -> list[Finding]:
 
 
 def _sum_finding(total: _Spot, parts: list[_Spot], what_vi: str, what_en: str) -> list[Finding]:
+    """One narrative_sum finding when the parts do not add up to the total, else none."""
     expected = sum(p.fig.value for p in parts)
-    if abs(expected - total.fig.value) < 1e-9:
+    if abs(expected - total.fig.value) <= float(rules()["narrative_sum"].get("tolerance", 0)) + 1e-9:
         return []
     listed = " + ".join(p.fig.raw for p in parts)
     lines = ", ".join(sorted({str(p.fig.line) for p in parts}))
@@ -423,6 +426,7 @@ def _plain(spot: _Spot) -> bool:
 
 
 def _pct(raw: str) -> str:
+    """A share as written, with its % sign and no space before it."""
     return raw.replace(" ", "") if raw.endswith("%") else raw + "%"
 
 

@@ -20,6 +20,7 @@ _NUMERIC = ("number", "dot_decimal", "repaired")
 
 @lru_cache(maxsize=1)
 def bands() -> dict:
+    """config/outliers.yaml's bands: form -> indicator -> {min, max}."""
     return yaml.safe_load(CONFIG.read_text(encoding="utf-8")).get("bands") or {}
 
 
@@ -33,6 +34,7 @@ def detect_outliers(current_facts: pd.DataFrame, history_facts: pd.DataFrame | N
 
 
 def _yearly(facts: pd.DataFrame | None) -> pd.DataFrame:
+    """The yearly numbers of catalogued rows (phase totals, dashes and blanks have no year-over-year)."""
     if facts is None or facts.empty:
         return pd.DataFrame(columns=["form", "indicator", "year", "measure", "value", "source"])
     kind = facts["kind"] if "kind" in facts else pd.Series("number", index=facts.index)
@@ -41,6 +43,7 @@ def _yearly(facts: pd.DataFrame | None) -> pd.DataFrame:
 
 
 def _jumps(current: pd.DataFrame, history: pd.DataFrame) -> list[Finding]:
+    """A value more than `factor` times (or less than 1/factor of) the unit's previous year in history."""
     spec = rules()["outlier_jump"]
     factor, floor = float(spec["factor"]), float(spec.get("min_value", 0))
     by_unit = "unit_code" in current and "unit_code" in history
@@ -70,6 +73,7 @@ def _jumps(current: pd.DataFrame, history: pd.DataFrame) -> list[Finding]:
 
 
 def _out_of_band(current: pd.DataFrame) -> list[Finding]:
+    """A yearly value below its band's min or above its max."""
     out = []
     for _, row in current.iterrows():
         band = bands().get(row["form"], {}).get(row["indicator"])
@@ -83,10 +87,12 @@ def _out_of_band(current: pd.DataFrame) -> list[Finding]:
 
 
 def _key(row: pd.Series, by_unit: bool, year: int) -> tuple:
+    """What makes two facts comparable across periods."""
     return (row["unit_code"] if by_unit else None, row["form"], row["indicator"], row["measure"], year)
 
 
 def _where(row: pd.Series) -> dict:
+    """The finding fields that say which cell a fact stands in."""
     form = row["form"]
     line = row.get("line")
     return dict(
