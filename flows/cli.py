@@ -63,6 +63,7 @@ def submission_json(result) -> dict:
             "province": meta.province if meta else None,
             "period": meta.period if meta else None,
         },
+        "annexes": _annexes(result),
         "facts": facts,
         "findings": [
             {k: f.to_dict()[k] for k in (
@@ -71,6 +72,15 @@ def submission_json(result) -> dict:
             for f in result.findings
         ],
     }
+
+
+def _annexes(result) -> dict:
+    """Annexes the narrative references against those attached (empty lists for an unreadable file)."""
+    from tasks.completeness import annexes_of
+
+    if result.document is None:
+        return {"referenced": [], "attached": [], "missing": [], "unreferenced": []}
+    return annexes_of(result.document)
 
 
 def _print_text(results) -> None:
@@ -83,6 +93,13 @@ def _print_text(results) -> None:
         typer.echo(head)
         by_form = r.facts.groupby("form").size().to_dict() if not r.facts.empty else {}
         typer.echo(f"  facts: {len(r.facts)} " + " ".join(f"{k}={v}" for k, v in sorted(by_form.items())))
+        if r.document:
+            annexes = _annexes(r)
+            line = (f"  annexes: referenced {', '.join(annexes['referenced']) or '-'}; "
+                    f"attached {', '.join(annexes['attached']) or '-'}")
+            if annexes["missing"]:
+                line += f"; missing {', '.join(annexes['missing'])}"
+            typer.echo(line)
         for f in r.findings:
             typer.echo(f"  {f.severity.upper():7} {f.rule}: {f.message_vi}")
             typer.echo(f"  {'':7} {'':{len(f.rule)}}  {f.message_en}")
@@ -107,6 +124,44 @@ def check(
         _print_text(results)
     failed = any(r.status == "quarantined" or any(f.severity == "error" for f in r.findings) for r in results)
     raise typer.Exit(1 if failed else 0)
+
+
+@app.command()
+def completeness(
+    paths: list[Path] = typer.Argument(..., help="The reports received for the period (files)."),
+    period: str = typer.Option(..., "--period", help="Reporting period, YYYY or YYYY-YYYY (the seed: 2016-2020)."),
+    province: str = typer.Option(None, "--province", help="GSO province code (default: BAOCAO_PROVINCE_CODE)."),
+    format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="json or text"),
+) -> None:
+    """Which units of the province reported for a period, which did not, which were late (config/reporting.yaml)."""
+    from datetime import date
+
+    from config.settings import load_settings
+    from tasks.completeness import check_completeness, received_from, summarize_completeness
+    from tasks.read.submission import read_document
+
+    received = []
+    for p in paths:
+        try:
+            doc = read_document(p.read_bytes(), p.name)
+        except Exception:  # an unreadable file tells completeness nothing; `check` says why
+            continue
+        if (item := received_from(doc, date.fromtimestamp(p.stat().st_mtime))) is not None:
+            received.append(item)
+    rows = check_completeness(period, received, province or load_settings().province_code)
+    if format is OutputFormat.json:
+        typer.echo(json.dumps({"period": period, "summary": summarize_completeness(rows),
+                               "units": [r.to_dict() for r in rows]}, ensure_ascii=False, indent=2, default=str))
+        return
+    for r in rows:
+        when = r.report_date.strftime("%d/%m/%Y") if r.report_date else "-"
+        late = f" ({r.days_late} days late)" if r.days_late else ""
+        sent = ", ".join(r.annexes_sent) or "-"
+        missing = f"; missing {', '.join(r.annexes_missing)}" if r.annexes_missing and r.reported else ""
+        typer.echo(f"{r.unit_code} {r.unit_name:12} {r.status:10} {when}{late}  annexes {sent}{missing}")
+    s = summarize_completeness(rows)
+    typer.echo(f"{len(s['reported'])} of {s['expected']} reported; missing: {', '.join(s['missing']) or '-'}; "
+               f"late: {', '.join(s['late']) or '-'}")
 
 
 @app.command()

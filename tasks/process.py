@@ -11,6 +11,7 @@ from config.messages import finding
 from contracts.document import Document
 from contracts.facts import FACT_COLUMNS
 from contracts.findings import Finding, worst_severity
+from tasks.narrative import check_narrative
 from tasks.read.submission import Unreadable, detect_format, read_document, sha256_of
 from tasks.reconcile import (
     check_metadata, check_period_coverage, cross_check_annexes, reconcile_group_totals, reconcile_pairs,
@@ -34,6 +35,7 @@ class SubmissionResult:
     findings: list[Finding] = field(default_factory=list)
     reason: str | None = None  # why it was quarantined
     trace: str | None = None  # a reader's traceback, for developers
+    figures: list = field(default_factory=list)  # contracts.narrative.Figure: every number of the narrative
 
     @property
     def worst(self) -> str | None:
@@ -82,7 +84,9 @@ def process_submission(data: bytes, source: str) -> SubmissionResult:
     findings += [f for _, f in reconcile_group_totals(cells, forms)]
     findings += [f for _, f in reconcile_pairs(cells)]
     findings += check_period_coverage(doc, cells)
+    figures, narrative = check_narrative(doc, cells, forms)
+    findings += narrative
     return SubmissionResult(
         source=source, sha256=doc.sha256, format=doc.format, encoding=doc.encoding,
-        status=status_for(findings), document=doc, facts=facts, findings=findings,
+        status=status_for(findings), document=doc, facts=facts, findings=findings, figures=figures,
     )
