@@ -30,9 +30,9 @@ def test_check_seed_json(seed_path):
         assert set(f) >= {"rule", "severity", "form", "label", "year", "measure", "expected", "actual",
                           "message_vi", "message_en"}
         by_severity.setdefault(f["severity"], []).append(f["rule"])
-    assert sorted(by_severity["error"]) == ["annex_missing", "annex_parent"]
-    assert by_severity["warning"] == ["total_blank", "total_blank"]
-    assert by_severity["info"] == ["period_coverage"]
+    assert sorted(by_severity["error"]) == ["annex_missing", "annex_parent", "narrative_figure"]
+    assert sorted(by_severity["warning"]) == ["narrative_malformed_number"] + ["narrative_rate"] * 3 + ["total_blank"] * 2
+    assert sorted(by_severity["info"]) == ["narrative_shares_rest", "period_coverage"]
 
 
 def test_check_exit_zero_without_errors(tmp_path):

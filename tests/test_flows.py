@@ -19,7 +19,7 @@ def test_nightly_then_nothing_new_then_rerun(prefect_harness, baocao_env, monkey
     url = f"sqlite:///{baocao_env / 'warehouse.db'}"
     first = nightly_ingest(trigger="manual")
     assert (first["files_seen"], first["flagged"], first["quarantined"], first["facts"]) == (3, 3, 0, 230)
-    assert (first["errors"], first["warnings"], first["infos"]) == (5, 2, 3)
+    assert (first["errors"], first["warnings"], first["infos"]) == (7, 6, 4)
     loaded = _counts(url)
 
     second = nightly_ingest(trigger="schedule")
@@ -27,7 +27,7 @@ def test_nightly_then_nothing_new_then_rerun(prefect_harness, baocao_env, monkey
     assert _counts(url) == loaded
 
     rerun = rerun_period(period="2016-2020")
-    assert rerun["files_seen"] == 3 and rerun["errors"] == 5
+    assert rerun["files_seen"] == 3 and rerun["errors"] == 7
     assert _counts(url) == loaded
 
     with engine_for(url).connect() as conn:

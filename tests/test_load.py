@@ -55,7 +55,7 @@ def test_demo_inbox_loads_and_reloading_changes_nothing(url, tmp_path):
     outcomes = load_inbox(url, tmp_path / "archive")
     assert sorted(o.outcome for o in outcomes) == ["flagged", "flagged", "flagged"]
     first = counts(url)
-    assert first == {"submissions": 3, "facts": 230, "findings": 10}
+    assert first == {"submissions": 3, "facts": 230, "findings": 17}
     assert tuple(people_total(url)) == (1886, 1886)
     again = load_inbox(url, tmp_path / "archive")
     assert [o.outcome for o in again] == ["skipped"] * 3
