@@ -32,7 +32,7 @@ class SubmissionResult:
     document: Document | None
     facts: pd.DataFrame
     findings: list[Finding] = field(default_factory=list)
-    reason: str | None = None  # why it was quarantined
+    reason: str | None = None  # why it was quarantined, or what the reader had to assume (a misnamed file)
     trace: str | None = None  # a reader's traceback, for developers
 
     @property
@@ -82,7 +82,9 @@ def process_submission(data: bytes, source: str) -> SubmissionResult:
     findings += [f for _, f in reconcile_group_totals(cells, forms)]
     findings += [f for _, f in reconcile_pairs(cells)]
     findings += check_period_coverage(doc, cells)
+    findings += doc.findings
+    noted = next((f.message_en for f in doc.findings if f.rule == "format_mismatch"), None)
     return SubmissionResult(
         source=source, sha256=doc.sha256, format=doc.format, encoding=doc.encoding,
-        status=status_for(findings), document=doc, facts=facts, findings=findings,
+        status=status_for(findings), document=doc, facts=facts, findings=findings, reason=noted,
     )
