@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import unicodedata
+import zipfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -353,3 +354,21 @@ def test_check_json_shows_each_submissions_format_and_encoding():
         ("report.pdf", "pdf", None, "quarantined"),
     ]
     assert subs[2]["reason"]
+
+
+def test_xml_entities_in_a_docx_are_not_resolved(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-VALUE")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(FIXTURES / "seed.docx") as src, zipfile.ZipFile(buffer, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "word/document.xml":
+                head, _, body = data.decode("utf-8").partition("?>")
+                doctype = f'<!DOCTYPE w:document [<!ENTITY leak SYSTEM "file://{secret}">]>'
+                body = body.replace("Phong Thổ, ngày", "&leak; Phong Thổ, ngày", 1)
+                data = (head + "?>" + doctype + body).encode("utf-8")
+            dst.writestr(item, data)
+    result = process_submission(buffer.getvalue(), "xxe.docx")
+    assert result.status in ("flagged", "quarantined")
+    assert "TOP-SECRET-VALUE" not in json.dumps([b.text for b in result.document.blocks] if result.document else [])

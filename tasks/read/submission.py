@@ -72,9 +72,9 @@ def _zip_kind(data: bytes) -> str:
             mimetype = z.read("mimetype")[:100] if "mimetype" in names else b""
     except (zipfile.BadZipFile, OSError, KeyError, ValueError):
         return "zip"
-    if "word/document.xml" in names:
+    if "word/document.xml" in names or (any(n.startswith("word/") for n in names) and "[Content_Types].xml" in names):
         return "docx"
-    if "xl/workbook.xml" in names:
+    if "xl/workbook.xml" in names or (any(n.startswith("xl/") for n in names) and "[Content_Types].xml" in names):
         return "xlsx"
     if mimetype == b"application/vnd.oasis.opendocument.text":
         return "odt"
