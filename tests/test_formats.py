@@ -372,3 +372,79 @@ def test_xml_entities_in_a_docx_are_not_resolved(tmp_path):
     result = process_submission(buffer.getvalue(), "xxe.docx")
     assert result.status in ("flagged", "quarantined")
     assert "TOP-SECRET-VALUE" not in json.dumps([b.text for b in result.document.blocks] if result.document else [])
+
+
+def _small_docx(form_line_first: bool, title_in_table: bool) -> bytes:
+    """Biểu 02 of the seed, with 'Biểu số 02' above its title or inside the table's first (merged) row."""
+    import docx
+
+    word = docx.Document()
+    for line in ("Số: 2049/BC-UBND", "Phong Thổ, ngày 14 tháng 10 năm 2020", "BÁO CÁO",
+                 "Kết quả thực hiện giai đoạn 2016-2020", "Ủy ban Nhân dân huyện Phong Thổ báo cáo:",
+                 "(Có biểu 02 chi tiết kèm theo)", ""):
+        word.add_paragraph(line)
+    above = ["Biểu số 02", "HOẠT ĐỘNG TUYÊN TRUYỀN VÀ GIẢM NGHÈO", "(Kèm theo Báo cáo số: 2049/BC-UBND ngày 14 tháng 10 năm 2020)"]
+    if not form_line_first:
+        above = above[1:] + above[:1]
+    if title_in_table:
+        above, inside = [], above
+    else:
+        inside = []
+    for line in above:
+        word.add_paragraph(line)
+    rows = [["STT", "Nội dung", "Đơn vị tính", "Tổng số", "", "Năm 2018", "", "Năm 2019", ""],
+            ["", "", "", "Kế hoạch", "Thực hiện", "Kế hoạch", "Thực hiện", "Kế hoạch", "Thực hiện"],
+            ["1", "Tổ chức buổi nói chuyện chuyên đề, đối thoại chính sách giảm nghèo", "", "", "", "", "", "", ""],
+            ["-", "Số buổi", "Buổi", "9", "9", "5", "5", "4", "4"]]
+    table = word.add_table(rows=len(inside) + len(rows), cols=9)
+    for r, line in enumerate(inside):
+        table.cell(r, 0).merge(table.cell(r, 8)).text = line
+    top = len(inside)
+    for r, row in enumerate(rows):
+        for k, text in enumerate(row):
+            if text:
+                table.cell(top + r, k).text = text
+    for k in (3, 5, 7):
+        table.cell(top, k).merge(table.cell(top, k + 1)).text = rows[0][k]
+    for k in (0, 1, 2):
+        table.cell(top, k).merge(table.cell(top + 1, k)).text = rows[0][k]
+    buffer = io.BytesIO()
+    word.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("form_line_first,title_in_table", [(True, False), (False, True), (True, True)])
+def test_docx_annex_title_above_or_inside_the_table(form_line_first, title_in_table):
+    result = process_submission(_small_docx(form_line_first, title_in_table), "b02.docx")
+    table = result.document.tables[0]
+    assert (table.form_no, table.attached_number, table.ref) == ("02", "2049/BC-UBND", "T1")
+    assert sorted(result.facts["value"]) == [4, 4, 5, 5, 9, 9]
+    top = 3 + (3 if title_in_table else 0)
+    assert set(result.facts["source"]) == {f"T1:R{top + 1}:C{c}" for c in range(4, 10)}
+    assert not [f for f in result.findings if f.rule in ("annex_parent", "annex_missing", "unknown_form")]
+
+
+def test_xlsx_form_number_in_the_top_corner_above_the_title(tmp_path):
+    """A common layout: 'Biểu số 02' in the sheet's top-right cell, then the title, then the 'Kèm theo' line."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    ws = book.active
+    ws.title = "B02"
+    ws["I1"] = "Biểu số 02"
+    ws["A2"] = "HOẠT ĐỘNG TUYÊN TRUYỀN VÀ GIẢM NGHÈO"
+    ws["A3"] = "(Kèm theo Báo cáo số: 2043/BC-UBND ngày 18 tháng 10 năm 2020)"
+    ws.append(["STT", "Nội dung", "Đơn vị tính", "Tổng số", None, "Năm 2018", None, "Năm 2019", None])
+    ws.append([None, None, None, "Kế hoạch", "Thực hiện", "Kế hoạch", "Thực hiện", "Kế hoạch", "Thực hiện"])
+    ws.append([1, "Tổ chức buổi nói chuyện chuyên đề, đối thoại chính sách giảm nghèo"])
+    ws.append(["-", "Số buổi", "Buổi", 9, None, 5, 5, 4, 4])
+    for cols in ("D4:E4", "F4:G4", "H4:I4", "A4:A5", "B4:B5", "C4:C5"):
+        ws.merge_cells(cols)
+    path = tmp_path / "b02.xlsx"
+    book.save(path)
+    result = process_submission(path.read_bytes(), path.name)
+    table = result.document.tables[0]
+    assert (table.form_no, table.attached_number, table.ref) == ("02", "2043/BC-UBND", "B02!I1")
+    assert dict(zip(result.facts["source"], result.facts["value"])) == {
+        "B02!D7": 9, "B02!F7": 5, "B02!G7": 5, "B02!H7": 4, "B02!I7": 4}
+    assert [(f.rule, f.source) for f in result.findings if f.rule == "total_blank"] == [("total_blank", "B02!E7")]

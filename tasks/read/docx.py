@@ -36,13 +36,14 @@ def read_docx(data: bytes, *, source: str, sha256: str) -> Document:
             continue
         t_no += 1
         rows: list[list[str]] = content
-        _move_form_line_last(grid)
         body = 0
         for r_no, row in enumerate(rows, start=1):
             filled = [c for c in row if c.strip()]
             if body == 0 and len(filled) == 1 and len(set(row)) <= 2:
-                grid.add_line(_fix(filled[0], font), ref=f"T{t_no}" if _FORM_LINE.match(filled[0]) else None)
+                grid.add_line(_fix(filled[0], font))  # a title row merged across the table
                 continue
+            if body == 0:
+                grid.settle_form_line()
             body += 1
             grid.add_row([GridCell(_fix(c, font), f"T{t_no}:R{r_no}:C{k}") for k, c in enumerate(row, start=1)],
                          row_ref=f"T{t_no}:R{r_no}")
@@ -68,22 +69,6 @@ def _table_rows(table) -> list[list[str]]:
             texts.append("" if repeat_left or repeat_above else " ".join(p.text for p in cell.paragraphs).strip())
         out.append(texts)
     return out
-
-
-def _move_form_line_last(grid: Grid) -> None:
-    """'Biểu số 01' written above the title instead of just above the table: move it next to the table."""
-    nonblank = []
-    for i in range(len(grid.lines) - 1, max(len(grid.lines) - 8, -1), -1):
-        if "\t" in grid.lines[i] or i + 1 in grid.tables:
-            break
-        if grid.lines[i].strip():
-            nonblank.append(i)
-    if not nonblank or _FORM_LINE.match(grid.lines[nonblank[0]]):
-        return
-    for i in nonblank[1:]:
-        if _FORM_LINE.match(grid.lines[i]):
-            grid.lines.append(grid.lines.pop(i))
-            return
 
 
 def _name_table(grid: Grid, t_no: int) -> None:

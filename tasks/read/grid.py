@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from contracts.document import Cell, Document, Table, TableRow
-from tasks.read.text import read_text
+from tasks.read.text import _FORM_LINE, read_text
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,25 @@ class Grid:
         for k, cell in enumerate(cells, start=1):
             self.cells[(line, k)] = cell
         return line
+
+    def settle_form_line(self) -> None:
+        """'Biểu số 01' written above the annex's title: move it down to just above the table, where the text reader looks."""
+        nearby = []
+        for i in range(len(self.lines) - 1, max(len(self.lines) - 8, -1), -1):
+            if "\t" in self.lines[i]:
+                break
+            if self.lines[i].strip():
+                nearby.append(i)
+        if not nearby or _FORM_LINE.match(self.lines[nearby[0]]):
+            return
+        for i in nearby[1:]:
+            if _FORM_LINE.match(self.lines[i]):
+                # the lines below it hold no table and no title reference: moving it shifts nothing that is keyed
+                ref = self.tables.pop(i + 1, None)
+                self.lines.append(self.lines.pop(i))
+                if ref:
+                    self.tables[len(self.lines)] = ref
+                return
 
 
 def _flat(text: str) -> str:

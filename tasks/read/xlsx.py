@@ -70,6 +70,8 @@ def _render_sheet(grid: Grid, title: str, rows: list[list], font: str | None) ->
                 grid.add_line(text)
                 continue
         if len(filled) >= 3:
+            if not in_table:
+                grid.settle_form_line()
             in_table = True
         grid.add_row(
             [GridCell(text, sheet_ref(title, k, r_no), stored) for k, (text, stored) in enumerate(cells, start=1)],
