@@ -448,3 +448,16 @@ def test_xlsx_form_number_in_the_top_corner_above_the_title(tmp_path):
     assert dict(zip(result.facts["source"], result.facts["value"])) == {
         "B02!D7": 9, "B02!F7": 5, "B02!G7": 5, "B02!H7": 4, "B02!I7": 4}
     assert [(f.rule, f.source) for f in result.findings if f.rule == "total_blank"] == [("total_blank", "B02!E7")]
+
+
+def test_xlsx_percentages_read_as_written(tmp_path):
+    from openpyxl import Workbook, load_workbook
+
+    from tasks.read.xlsx import _as_written
+
+    book = Workbook()
+    book.active["A1"], book.active["A2"] = 0.2564, 0.2564
+    book.active["A1"].number_format = "0.00%"
+    book.save(tmp_path / "p.xlsx")
+    cells = [row[0] for row in load_workbook(tmp_path / "p.xlsx", read_only=True).active.iter_rows()]
+    assert [_as_written(c) for c in cells] == ["25,64%", 0.2564]

@@ -11,8 +11,6 @@ import io
 import re
 from datetime import date, datetime
 
-from openpyxl.utils import get_column_letter
-
 from contracts.document import Document
 from tasks.read.encodings import repair_font_text
 from tasks.read.grid import Grid, GridCell, read_grid
@@ -29,7 +27,7 @@ def read_xlsx(data: bytes, *, source: str, sha256: str, fmt: str = "xlsx") -> Do
 
     book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
-        sheets = [(ws.title, [list(r) for r in ws.iter_rows(min_row=1, min_col=1, values_only=True)])
+        sheets = [(ws.title, [[_as_written(c) for c in r] for r in ws.iter_rows(min_row=1, min_col=1)])
                   for ws in book.worksheets if ws.sheet_state == "visible"]
     finally:
         book.close()
@@ -41,8 +39,18 @@ def read_xlsx(data: bytes, *, source: str, sha256: str, fmt: str = "xlsx") -> Do
     return read_grid(grid, source=source, sha256=sha256, fmt=fmt, encoding=f"utf-8 ({font})" if font else "utf-8")
 
 
+def _as_written(cell):
+    """A cell's value; a number shown as a percentage becomes the text a writer sees ("25,64%")."""
+    value = cell.value
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and "%" in (getattr(cell, "number_format", "") or ""):
+        return vietnamese_number(round(float(value) * 100, 10)) + "%"
+    return value
+
+
 def sheet_ref(title: str, column: int, row: int) -> str:
     """'Sheet1!H12', or "'Biểu 01'!H12" when the sheet's name needs quoting."""
+    from openpyxl.utils import get_column_letter
+
     name = title if _PLAIN_SHEET.match(title) else "'" + title.replace("'", "''") + "'"
     return f"{name}!{get_column_letter(column)}{row}"
 
