@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from difflib import get_close_matches
+from functools import lru_cache
 
 import pandas as pd
 
@@ -136,7 +137,9 @@ def _closest(label: str, form: Form, group: Group | None) -> str:
     return next((p for p in pool if close and fold(p) == close[0]), "")
 
 
+@lru_cache(maxsize=1)
 def _count_units() -> frozenset[str]:
+    """Units that count whole things (config/rules.yaml), folded."""
     return frozenset(fold(u) for u in rules()["locale_number_repaired"].get("count_units", ()))
 
 
