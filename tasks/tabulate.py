@@ -105,6 +105,9 @@ def _tabulate_table(sha: str, t_index: int, table: Table, form: Form, form_label
         for col, cell in values:
             counts = fold(unit or "") in _count_units()
             number = parse_number(cell.text) if cell.stored is None else read_stored(cell.stored, cell.text, counts)
+            fraction = cell.stored if cell.stored is not None else number.value
+            if counts and cell.stored is None and number.kind == "number" and not float(number.value).is_integer():
+                number = read_stored(number.value, cell.text, True)  # "1,568" people typed the English way
             records.append({
                 "submission": sha, "form": form.code, "group": group_no if kind != "total" else None,
                 "label": label, "indicator": indicator, "unit": unit, "year": col.year,
@@ -120,7 +123,7 @@ def _tabulate_table(sha: str, t_index: int, table: Table, form: Form, form_label
                     form=form.code, label=label, year=col.year, measure=col.measure, actual=cell.text,
                 ))
             elif number.kind in ("repaired", "ambiguous"):
-                findings.append(_locale_finding(number, cell, form_label, form.code, label, col, unit))
+                findings.append(_locale_finding(number, fraction, cell, form_label, form.code, label, col, unit))
             elif number.kind == "dot_decimal":
                 findings.append(finding(
                     "dot_decimal", form_label=form_label, source=cell.ref, line=cell.line,
@@ -143,15 +146,15 @@ def _count_units() -> frozenset[str]:
     return frozenset(fold(u) for u in rules()["locale_number_repaired"].get("count_units", ()))
 
 
-def _locale_finding(number, cell: Cell, form_label: str, form_code: str, label: str, col, unit) -> Finding:
-    """A count stored as a fraction (an English-locale workbook): both readings, repaired or not."""
-    stored = cell.stored
+def _locale_finding(number, stored: float, cell: Cell, form_label: str, form_code: str, label: str, col, unit) -> Finding:
+    """A count read as a fraction (an English-locale workbook or writer): both readings, repaired or not."""
     whole, _, frac = repr(abs(stored)).partition(".")
     common = dict(form_label=form_label, source=cell.ref, line=cell.line, form=form_code, label=label,
                   year=col.year, measure=col.measure, unit=unit or "", stored_vi=cell.text, stored_en=repr(stored))
     if number.kind == "repaired":
         value = int(number.value)
-        return finding("locale_number_repaired", expected=value, actual=stored, typed=f"{whole}.{frac}",
+        typed = f"{whole}.{frac}" if cell.stored is not None else cell.text
+        return finding("locale_number_repaired", expected=value, actual=stored, typed=typed,
                        repaired_vi=format_number(value), repaired_en=str(value), **common)
     thousands = int(whole) * 1000 + int((frac + "000")[:3]) if len(frac) < 3 and whole.isdigit() else None
     options_vi = [format_number(thousands)] if thousands else []

@@ -461,3 +461,12 @@ def test_xlsx_percentages_read_as_written(tmp_path):
     book.save(tmp_path / "p.xlsx")
     cells = [row[0] for row in load_workbook(tmp_path / "p.xlsx", read_only=True).active.iter_rows()]
     assert [_as_written(c) for c in cells] == ["25,64%", 0.2564]
+
+
+def test_counts_typed_with_an_english_thousands_comma_are_repaired_in_text_too(seed_bytes, seed_result):
+    text = seed_bytes.decode("utf-8").replace("\t1.568\t1.568\t", "\t1,568\t1,568\t")
+    result = process_submission(text.encode("utf-8"), "comma.txt")
+    assert fact_keys(result) == fact_keys(seed_result)
+    warnings = [f for f in result.findings if f.rule == "locale_number_repaired"]
+    assert [(f.source, f.expected) for f in warnings] == [("L174:C4", 1568), ("L174:C5", 1568)]
+    assert "'1,568'" in warnings[0].message_en
