@@ -35,6 +35,8 @@ def where(ref: str | None) -> tuple[str, str]:
         return f"bảng {m[1]}, hàng {m[2]}, cột {m[3]}", f"table {m[1]}, row {m[2]}, column {m[3]}"
     if m := re.fullmatch(r"T(\d+)", ref):
         return f"bảng {m[1]}", f"table {m[1]}"
+    if m := re.fullmatch(r"R(\d+)(?::C(\d+))?", ref):
+        return (f"hàng {m[1]}, cột {m[2]}", f"row {m[1]}, column {m[2]}") if m[2] else (f"hàng {m[1]}", f"row {m[1]}")
     if "!" in ref:
         return f"ô {ref}", f"cell {ref}"
     return ref, ref

@@ -16,6 +16,7 @@ class Cell:
     ref: str  # "L143:C9" for text, "T2:R5:C9" for docx, "Sheet1!H12" for xlsx
     line: int | None = None  # line number in a text file
     column: int | None = None  # 1-based column within the table row
+    stored: float | None = None  # the number a spreadsheet cell held, before any Vietnamese reading of its text
 
 
 @dataclass
@@ -100,3 +101,4 @@ class Document:
     blocks: list[Block]
     tables: list[Table]
     lines: list[str] = field(default_factory=list)  # the decoded text, for source excerpts
+    findings: list = field(default_factory=list)  # Finding records of what the reader had to assume (format_mismatch)

@@ -107,7 +107,7 @@ def _print_text(results) -> None:
 
 @app.command()
 def check(
-    paths: list[Path] = typer.Argument(..., help="Report files to check (text; more formats as readers land)."),
+    paths: list[Path] = typer.Argument(..., help="Report files to check: .txt (any Vietnamese encoding), .csv, .docx, .xlsx, .doc/.xls (LibreOffice)."),
     format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="json or text"),
 ) -> None:
     """Read, validate and reconcile files without touching the warehouse. Exit 1 on any error finding."""

@@ -33,7 +33,7 @@ class SubmissionResult:
     document: Document | None
     facts: pd.DataFrame
     findings: list[Finding] = field(default_factory=list)
-    reason: str | None = None  # why it was quarantined
+    reason: str | None = None  # why it was quarantined, or what the reader had to assume (a misnamed file)
     trace: str | None = None  # a reader's traceback, for developers
     figures: list = field(default_factory=list)  # contracts.narrative.Figure: every number of the narrative
 
@@ -86,7 +86,10 @@ def process_submission(data: bytes, source: str) -> SubmissionResult:
     findings += check_period_coverage(doc, cells)
     figures, narrative = check_narrative(doc, cells, forms)
     findings += narrative
+    findings += doc.findings
+    noted = next((f.message_en for f in doc.findings if f.rule == "format_mismatch"), None)
     return SubmissionResult(
         source=source, sha256=doc.sha256, format=doc.format, encoding=doc.encoding,
         status=status_for(findings), document=doc, facts=facts, findings=findings, figures=figures,
+        reason=noted,
     )

@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import re
 from difflib import get_close_matches
+from functools import lru_cache
 
 import pandas as pd
 
 from config.catalog import Form, Group, Match, best_match, form_for, load_forms
-from config.messages import finding
+from config.messages import finding, rules
 from contracts.document import Cell, Document, Table, TableRow
 from contracts.facts import FACT_COLUMNS, VALUE_KINDS
 from contracts.findings import Finding
 from tasks.read.normalize import fold
-from tasks.read.numbers import parse_number
+from tasks.read.numbers import format_number, parse_number, read_stored
 
 _GROUP_NO = re.compile(r"^(\d{1,2}|[IVX]{1,4})\.?$")
 _FORMULA = re.compile(r"=\s*\(?\s*[\d\s+]+\)?\s*$")
@@ -102,7 +103,11 @@ def _tabulate_table(sha: str, t_index: int, table: Table, form: Form, form_label
                 score=f"{match.score:.2f}",
             ))
         for col, cell in values:
-            number = parse_number(cell.text)
+            counts = fold(unit or "") in _count_units()
+            number = parse_number(cell.text) if cell.stored is None else read_stored(cell.stored, cell.text, counts)
+            fraction = cell.stored if cell.stored is not None else number.value
+            if counts and cell.stored is None and number.kind == "number" and not float(number.value).is_integer():
+                number = read_stored(number.value, cell.text, True)  # "1,568" people typed the English way
             records.append({
                 "submission": sha, "form": form.code, "group": group_no if kind != "total" else None,
                 "label": label, "indicator": indicator, "unit": unit, "year": col.year,
@@ -117,6 +122,8 @@ def _tabulate_table(sha: str, t_index: int, table: Table, form: Form, form_label
                     "malformed_number", form_label=form_label, source=cell.ref, line=cell.line,
                     form=form.code, label=label, year=col.year, measure=col.measure, actual=cell.text,
                 ))
+            elif number.kind in ("repaired", "ambiguous"):
+                findings.append(_locale_finding(number, fraction, cell, form_label, form.code, label, col, unit))
             elif number.kind == "dot_decimal":
                 findings.append(finding(
                     "dot_decimal", form_label=form_label, source=cell.ref, line=cell.line,
@@ -131,3 +138,27 @@ def _closest(label: str, form: Form, group: Group | None) -> str:
     pool = [i.label for i in (group.items if group else form.indicators())] + [g.label for g in form.groups]
     close = get_close_matches(fold(label), [fold(p) for p in pool], n=1, cutoff=0)
     return next((p for p in pool if close and fold(p) == close[0]), "")
+
+
+@lru_cache(maxsize=1)
+def _count_units() -> frozenset[str]:
+    """Units that count whole things (config/rules.yaml), folded."""
+    return frozenset(fold(u) for u in rules()["locale_number_repaired"].get("count_units", ()))
+
+
+def _locale_finding(number, stored: float, cell: Cell, form_label: str, form_code: str, label: str, col, unit) -> Finding:
+    """A count read as a fraction (an English-locale workbook or writer): both readings, repaired or not."""
+    whole, _, frac = repr(abs(stored)).partition(".")
+    common = dict(form_label=form_label, source=cell.ref, line=cell.line, form=form_code, label=label,
+                  year=col.year, measure=col.measure, unit=unit or "", stored_vi=cell.text, stored_en=repr(stored))
+    if number.kind == "repaired":
+        value = int(number.value)
+        typed = f"{whole}.{frac}" if cell.stored is not None else cell.text
+        return finding("locale_number_repaired", expected=value, actual=stored, typed=typed,
+                       repaired_vi=format_number(value), repaired_en=str(value), **common)
+    thousands = int(whole) * 1000 + int((frac + "000")[:3]) if len(frac) < 3 and whole.isdigit() else None
+    options_vi = [format_number(thousands)] if thousands else []
+    options_en = [str(thousands)] if thousands else []
+    return finding("locale_number_ambiguous", expected=None, actual=stored,
+                   candidates_vi=" hay ".join(options_vi + [cell.text]), candidates_en=" or ".join(options_en + [repr(stored)]),
+                   **common)

@@ -61,3 +61,18 @@ def format_number(value: float | None) -> str:
         return f"{int(value):,}".replace(",", ".")
     whole, frac = f"{value:.2f}".rstrip("0").split(".")
     return f"{int(whole):,}".replace(",", ".") + "," + frac
+
+
+def read_stored(stored: float, text: str, counts_whole_things: bool) -> Number:
+    """A number a spreadsheet stored, read knowing whether its unit counts whole things.
+
+    A count of 1.568 is "1.568" typed where the dot is the decimal separator: exactly three decimals
+    make it a thousands group, read as 1568 ("repaired"). Any other fraction of a count (1.56, 1.5,
+    0.568) cannot be told apart and is "ambiguous": not a value.
+    """
+    if float(stored).is_integer() or not counts_whole_things:
+        return Number(text, float(stored), "number")
+    whole, _, frac = repr(abs(float(stored))).partition(".")
+    if stored > 0 and len(frac) == 3 and whole.isdigit() and 1 <= int(whole) <= 999:
+        return Number(text, float(int(whole) * 1000 + int(frac)), "repaired")
+    return Number(text, None, "ambiguous")

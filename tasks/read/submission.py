@@ -2,12 +2,21 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import re
+import zipfile
 
 from config.catalog import program_for
+from config.messages import finding
 from config.units import resolve_unit
 from contracts.document import Document
+from tasks.read.csv import looks_like_fact_csv, read_csv
+from tasks.read.docx import read_docx
+from tasks.read.encodings import UndecidableEncoding, _bomless_utf16
+from tasks.read.encodings import decode_text as detect_and_decode
+from tasks.read.legacy import ConversionFailed, convert_with_libreoffice, ole2_kind
 from tasks.read.text import read_text
+from tasks.read.xlsx import read_xlsx
 
 
 class Unreadable(Exception):
@@ -22,63 +31,172 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
+MAX_ZIP_ENTRIES = 10_000
+_EXTENSIONS = {
+    "text": {"txt", "text", ""}, "csv": {"csv", "txt"}, "docx": {"docx", "docm"}, "xlsx": {"xlsx", "xlsm"},
+    "doc": {"doc"}, "xls": {"xls"}, "odt": {"odt"}, "ods": {"ods"}, "rtf": {"rtf", "doc"},
+}
+_FIX_EN = "Send the report as .docx, .xlsx, .txt or .csv."
+_FIX_VI = "Gửi lại báo cáo dạng .docx, .xlsx, .txt hoặc .csv."
+
+
 def detect_format(data: bytes) -> str:
-    """The format from the bytes, never from the file name."""
+    """The format from the bytes, never from the file name.
+
+    docx | xlsx | odt | ods | zip (a zip that is none of these) | doc | xls | encrypted | ole2 | pdf | rtf |
+    html | xml | binary | csv | text.
+    """
     if data[:4] == b"PK\x03\x04":
-        if b"word/" in data[:4096] or b"word/document.xml" in data:
-            return "docx"
-        if b"xl/" in data[:4096] or b"xl/workbook.xml" in data:
-            return "xlsx"
-        return "zip"
+        return _zip_kind(data)
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        return "ole2"
+        return ole2_kind(data)
     if data[:5] == b"%PDF-":
         return "pdf"
-    return "text"
+    if data[:5] == b"{\\rtf":
+        return "rtf"
+    head = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith((b"<!doctype html", b"<html", b"<head", b"<body", b"<table", b"<meta")):
+        return "html"
+    if head.startswith(b"<?xml"):
+        return "html" if b"<html" in head else "xml"
+    if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")) and _bomless_utf16(data) is None:
+        return "binary"
+    return "csv" if looks_like_fact_csv(data) else "text"
+
+
+def _zip_kind(data: bytes) -> str:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            names = set(z.namelist())
+            mimetype = z.read("mimetype")[:100] if "mimetype" in names else b""
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError):
+        return "zip"
+    if "word/document.xml" in names or (any(n.startswith("word/") for n in names) and "[Content_Types].xml" in names):
+        return "docx"
+    if "xl/workbook.xml" in names or (any(n.startswith("xl/") for n in names) and "[Content_Types].xml" in names):
+        return "xlsx"
+    if mimetype == b"application/vnd.oasis.opendocument.text":
+        return "odt"
+    if mimetype == b"application/vnd.oasis.opendocument.spreadsheet":
+        return "ods"
+    return "zip"
+
+
+def check_zip(data: bytes) -> None:
+    """Refuse a zip container that would unpack to an absurd size (a zip bomb) before any parser opens it."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            infos = z.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise Unreadable(f"a damaged zip container ({exc})", "tệp nén (zip) bị hỏng", _FIX_EN, _FIX_VI) from None
+    declared = sum(i.file_size for i in infos)
+    if declared > MAX_UNZIPPED_BYTES or len(infos) > MAX_ZIP_ENTRIES:
+        raise Unreadable(
+            f"the file unpacks to {declared / 2**20:.0f} MB in {len(infos)} parts, above the limit of "
+            f"{MAX_UNZIPPED_BYTES // 2**20} MB (a zip bomb or a damaged file)",
+            f"tệp giải nén ra {declared / 2**20:.0f} MB, vượt giới hạn {MAX_UNZIPPED_BYTES // 2**20} MB "
+            "(tệp nén độc hại hoặc bị hỏng)",
+            "Send the report itself, without embedded media.", "Gửi lại báo cáo, bỏ ảnh và tệp nhúng.",
+        )
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
-    """Decode text bytes; returns (text, encoding). UTF-8 (with or without BOM) and UTF-16 with BOM."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
+    """Decode text bytes to NFC; returns (text, encoding). Raises Unreadable when the encoding is undecidable."""
     try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    return data.decode("cp1258", errors="replace"), "cp1258"
+        decoded = detect_and_decode(data)
+    except UndecidableEncoding as exc:
+        raise Unreadable(
+            f"the text encoding could not be told ({exc})",
+            "không xác định được bảng mã của văn bản (không phải Unicode, TCVN3, VNI hay Windows-1258)",
+            "Save the file as Unicode (UTF-8) and send it again, or send .docx/.xlsx.",
+            "Lưu lại tệp với bảng mã Unicode (UTF-8) rồi gửi lại, hoặc gửi .docx/.xlsx.",
+        ) from None
+    return decoded.text, decoded.encoding
 
 
 def read_document(data: bytes, source: str) -> Document:
     """Any supported file to a Document with its metadata resolved; raises Unreadable with the reason."""
     sha = sha256_of(data)
     fmt = detect_format(data)
+    if fmt in ("docx", "xlsx", "odt", "ods", "zip"):
+        check_zip(data)
     if fmt == "text":
-        if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-            raise Unreadable("binary content (NUL bytes) in what should be text",
-                             "tệp chứa dữ liệu nhị phân (byte NUL), không phải văn bản",
-                             "Send the report as .txt, .docx or .xlsx.",
-                             "Gửi lại báo cáo dạng .txt, .docx hoặc .xlsx.")
         text, encoding = decode_text(data)
         doc = read_text(text, source=source, sha256=sha, encoding=encoding)
+    elif fmt == "csv":
+        text, encoding = decode_text(data)
+        doc = read_csv(text, source=source, sha256=sha, encoding=encoding)
+    elif fmt == "docx":
+        doc = read_docx(data, source=source, sha256=sha)
+    elif fmt == "xlsx":
+        doc = read_xlsx(data, source=source, sha256=sha)
+    elif fmt in ("doc", "xls", "odt", "ods", "rtf"):
+        doc = _read_converted(data, fmt, source, sha)
     else:
-        raise Unreadable(f"format {fmt} has no reader yet", f"chưa có bộ đọc cho định dạng {fmt}",
-                         "Send the report as tab-separated text (.txt).",
-                         "Gửi lại báo cáo dạng văn bản (.txt).")
+        raise Unreadable(*_REFUSED.get(fmt, _REFUSED["binary"]))
+    doc.findings.extend(format_mismatch(fmt, source))
     return resolve_meta(doc)
+
+
+_REFUSED = {
+    "pdf": ("a PDF (the numbers in a PDF cannot be read reliably; there is no OCR)",
+            "tệp PDF (không đọc được số liệu từ PDF; hệ thống không nhận dạng chữ)",
+            "Send the Word (.docx) or Excel (.xlsx) file the PDF was made from.",
+            "Gửi tệp Word (.docx) hoặc Excel (.xlsx) gốc đã dùng để tạo PDF."),
+    "html": ("a web page (HTML), not a Word or Excel file, whatever its name says",
+             "trang web (HTML), không phải tệp Word hay Excel dù tên tệp ghi vậy",
+             "Open it in Excel or Word and save it as .xlsx or .docx, then send that file.",
+             "Mở tệp bằng Excel hoặc Word, lưu thành .xlsx hoặc .docx rồi gửi lại."),
+    "xml": ("an XML file that is not a Word or Excel workbook", "tệp XML không phải Word hay Excel",
+            "Save it as .xlsx or .docx and send that file.", "Lưu thành .xlsx hoặc .docx rồi gửi lại."),
+    "zip": ("a zip archive that is neither a Word (.docx) nor an Excel (.xlsx) file",
+            "tệp nén (zip) không phải Word (.docx) hay Excel (.xlsx)",
+            "Send each report as its own .docx or .xlsx file.", "Gửi từng báo cáo thành tệp .docx hoặc .xlsx riêng."),
+    "encrypted": ("a password-protected Office file", "tệp Office có đặt mật khẩu",
+                  "Remove the password (File > Info > Protect) and send it again.",
+                  "Gỡ mật khẩu của tệp rồi gửi lại."),
+    "ole2": ("an old Office file that is neither Word nor Excel", "tệp Office cũ không phải Word hay Excel",
+             _FIX_EN, _FIX_VI),
+    "binary": ("binary content (NUL bytes) in what should be text", "tệp chứa dữ liệu nhị phân (byte NUL), không phải văn bản",
+               _FIX_EN, _FIX_VI),
+}
+
+
+def _read_converted(data: bytes, fmt: str, source: str, sha: str) -> Document:
+    """.doc/.xls/.odt/.ods/.rtf through LibreOffice; the Document keeps the sender's hash and format."""
+    target = "xlsx" if fmt in ("xls", "ods") else "docx"
+    try:
+        converted = convert_with_libreoffice(data, fmt, target)
+    except ConversionFailed as exc:
+        raise Unreadable(exc.reason_en, exc.reason_vi, exc.fix_en, exc.fix_vi) from None
+    check_zip(converted)
+    reader = read_xlsx if target == "xlsx" else read_docx
+    doc = reader(converted, source=source, sha256=sha)
+    doc.format = fmt
+    doc.encoding = f"{doc.encoding} (via LibreOffice)"
+    return doc
+
+
+def format_mismatch(fmt: str, source: str) -> list:
+    """An info finding when the file's name says one format and its bytes another."""
+    ext = source.rsplit(".", 1)[-1].lower() if "." in source else ""
+    expected = _EXTENSIONS.get(fmt, set())
+    if not ext or ext in expected or (fmt == "text" and ext not in {e for v in _EXTENSIONS.values() for e in v}):
+        return []
+    return [finding("format_mismatch", source=None, source_name=source, extension=ext, detected=fmt)]
 
 
 def resolve_meta(doc: Document) -> Document:
     """Name the unit, province and program from the reference list and the catalog."""
     narrative = "\n".join(b.text for b in doc.blocks)
-    unit = resolve_unit(narrative)
+    unit = resolve_unit(narrative) if doc.meta.unit_code is None else None
     if unit is not None:
         doc.meta.unit_name, doc.meta.unit_code = unit.name, unit.code
         doc.meta.province, doc.meta.province_code = unit.province, unit.province_code
         kind = {"Huyện": "huyện", "Thị xã": "thị xã", "Thành phố": "thành phố", "Quận": "quận"}.get(unit.kind, "huyện")
         doc.meta.issuer = f"UBND {kind} {unit.name}"
-    doc.meta.program = program_for(" ".join(filter(None, [doc.meta.title, narrative[:5000]])))
+    doc.meta.program = doc.meta.program or program_for(" ".join(filter(None, [doc.meta.title, narrative[:5000]])))
     return doc
 
 
