@@ -38,7 +38,8 @@ def alembic_config(url: str):
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the schema to `revision` with the Alembic migrations: the only way the schema changes."""
+    """Bring the schema to `revision` with the Alembic migrations (the only way the schema changes);
+    at head, bring the dimension tables in line with the reference data and the catalog."""
     from alembic import command
 
     engine = engine_for(url)
@@ -46,6 +47,10 @@ def upgrade(url: str, revision: str = "head") -> None:
         cfg = alembic_config(url)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+        if revision == "head":
+            from warehouse.reference import sync_reference
+
+            sync_reference(conn)
 
 
 def downgrade(url: str, revision: str = "base") -> None:

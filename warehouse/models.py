@@ -14,14 +14,63 @@ class Base(DeclarativeBase):
 
 
 class ReportingUnit(Base):
-    """One row per district-level unit that reports (legacy GSO codes)."""
+    """One row per legacy (63-province) unit, province or district, by GSO code, with its post-2025 successor."""
 
     __tablename__ = "reporting_units"
     code: Mapped[str] = mapped_column(String(8), primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20))  # Tỉnh | Thành phố | Huyện | Thị xã | Quận
     province_code: Mapped[str] = mapped_column(String(4), index=True)
     province: Mapped[str] = mapped_column(String(120))
+    level: Mapped[str] = mapped_column(String(12), default="district")  # province | district
+    parent_code: Mapped[str | None] = mapped_column(String(8))  # a district's province
+    # districts were abolished on 1 July 2025: a unit's successor is the merged province that took it in
+    successor_code: Mapped[str | None] = mapped_column(String(8))
+    successor_name: Mapped[str | None] = mapped_column(String(120))
+
+
+class Program(Base):
+    """One row per national target program a report can belong to (config/programs.yaml)."""
+
+    __tablename__ = "programs"
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+
+
+class FormRow(Base):
+    """One row per annex form of the catalog (config/forms/BIEU_0N.yaml)."""
+
+    __tablename__ = "forms"
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    number: Mapped[str] = mapped_column(String(4))
+    program: Mapped[str | None] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(Text)
+
+
+class IndicatorRow(Base):
+    """One row per catalogued row of a form: a group heading, an item, or a "(1+2)" total."""
+
+    __tablename__ = "indicators"
+    form: Mapped[str] = mapped_column(String(16), primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)  # order of the row on the form
+    kind: Mapped[str] = mapped_column(String(8))  # group | item | total
+    group_no: Mapped[str | None] = mapped_column(String(8))
+    label: Mapped[str] = mapped_column(Text)
+    unit: Mapped[str | None] = mapped_column(String(40))
+    sum_of: Mapped[str | None] = mapped_column(Text)  # for totals: the items they add up, comma-separated
+
+
+class Period(Base):
+    """One row per reporting period ("2016-2020", "2020"), with its due date when config/reporting.yaml gives one."""
+
+    __tablename__ = "periods"
+    code: Mapped[str] = mapped_column(String(9), primary_key=True)
+    start_year: Mapped[int] = mapped_column(Integer)
+    end_year: Mapped[int] = mapped_column(Integer)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    # the first instant that is late (the day after due_date): lets the views compare timestamps on both databases
+    late_from: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class Run(Base):
