@@ -119,7 +119,8 @@ def _upsert(conn: Connection, table, rows: list[dict], key: tuple[str, ...]) -> 
     if not rows:
         return 0
     columns = list(rows[0])
-    existing = {tuple(r[k] for k in key): dict(r._mapping) for r in conn.execute(select(*[table.c[c] for c in columns]))}
+    stored = (dict(r._mapping) for r in conn.execute(select(*[table.c[c] for c in columns])))
+    existing = {tuple(r[k] for k in key): r for r in stored}
     missing = [r for r in rows if tuple(r[k] for k in key) not in existing]
     changed = [r for r in rows if (old := existing.get(tuple(r[k] for k in key))) is not None and old != r]
     if missing:
