@@ -141,6 +141,24 @@ def summary() -> None:
 
 
 @app.command()
+def export(
+    period: str = typer.Option(..., "--period", help="Reporting period, YYYY or YYYY-YYYY (the seed: 2016-2020)."),
+    out: Path = typer.Option(..., "--out", help="The workbook to write, FILE.xlsx."),
+    province: str = typer.Option(None, "--province", help="GSO province code (default: BAOCAO_PROVINCE_CODE)."),
+) -> None:
+    """Write the province's Biểu tổng hợp for a period: one sheet per form, totals as Excel formulas."""
+    from config.settings import load_settings
+    from tasks.export import export_consolidation
+    from warehouse.db import engine_for, upgrade
+
+    settings = load_settings()
+    upgrade(settings.warehouse_url)
+    result = export_consolidation(engine_for(settings.warehouse_url), period, out, province or settings.province_code)
+    typer.echo(f"{out}: {len(result.total_cells)} forms, {len(result.districts)} districts reporting"
+               + (f"; not reported: {', '.join(result.missing)}" if result.missing else ""))
+
+
+@app.command()
 def migrate() -> None:
     """Bring the warehouse schema to the latest migration."""
     from config.settings import load_settings
