@@ -12,14 +12,15 @@ from sqlalchemy import inspect, text
 
 from tasks.discover import discover_inbox
 from tasks.load import ingest_files, rerun_period_rows
-from warehouse.db import downgrade, engine_for, upgrade
+from warehouse.db import engine_for, upgrade
+from warehouse.models import VIEWS as WAREHOUSE_VIEWS
 from warehouse.reference import due_dates, period_row
 
 ROOT = Path(__file__).resolve().parent.parent
 INBOX = ROOT / "examples" / "inbox"
 TABLES = {"reporting_units", "programs", "forms", "indicators", "periods", "submissions", "facts", "findings",
           "runs", "run_files"}
-VIEWS = {"plan_vs_actual", "province_totals", "completeness", "findings_current", "latest_reports"}
+VIEWS = set(WAREHOUSE_VIEWS)
 SEED_2018_ACTUAL = (172, 8)  # line 173 "- Số lớp" of Biểu 01, tab column 9: Năm 2018 / Thực hiện (8)
 
 

@@ -1,4 +1,9 @@
-"""The reporting warehouse: SQLAlchemy 2 tables. Alembic migrations (warehouse/migrations) build them."""
+"""The reporting warehouse: SQLAlchemy 2 tables. Alembic migrations (warehouse/migrations) build them and the views.
+
+A star: `facts` (one row per reported number) and `findings` hang off `submissions`; the dimensions are
+`reporting_units`, `programs`, `forms`, `indicators` (join on facts.form + facts.indicator) and `periods`.
+The views, created and dropped by the migrations, one line each (VIEWS below).
+"""
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -96,6 +101,8 @@ class Submission(Base):
     """One row per distinct file received (its bytes' SHA-256), with the report it carries."""
 
     __tablename__ = "submissions"
+    # restatements look up the earlier reports of a unit
+    __table_args__ = (Index("ix_submissions_unit_current", "unit_code", "is_current"),)
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     source: Mapped[str] = mapped_column(String(255))
     archive_path: Mapped[str | None] = mapped_column(String(255))
@@ -179,3 +186,16 @@ class RunFile(Base):
     sha256: Mapped[str | None] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(Text)
+
+
+VIEWS = {
+    "plan_vs_actual": "one row per current submission x indicator row x year (NULL: phase total): plan beside "
+                      "actual, achievement = actual / plan",
+    "findings_current": "one row per finding of a current submission",
+    "latest_reports": "one row per unit x program x period: its current report (the latest by report date when "
+                      "the unit sent several)",
+    "province_totals": "one row per province x program x period x form x catalogued indicator x year x measure: "
+                       "the sum over the province's units' latest reports, and how many units reported it",
+    "completeness": "one row per district x period: its province's expected report versus the current reports "
+                    "received, first received time, and late (1/0) when the period has a due date",
+}
