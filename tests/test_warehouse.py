@@ -220,3 +220,27 @@ def test_due_dates_come_from_config_reporting_yaml(tmp_path):
     assert due_dates(tmp_path / "absent.yaml") == {}
     assert period_row("2016-2020", date(2020, 10, 31))["late_from"] == datetime(2020, 11, 1)
     assert period_row("giai đoạn 2016") is None
+
+
+def test_reporting_queries_give_the_same_values_on_both_databases(sqlite_url, pg_url, tmp_path):
+    from warehouse import queries
+
+    got = {}
+    for url in (sqlite_url, pg_url):
+        load_inbox(url, INBOX, tmp_path / "archive")
+        engine = engine_for(url)
+        got[url] = (
+            queries.plan_vs_actual(engine, "2016-2020", "109"),
+            queries.province_totals(engine, "12", "2016-2020"),
+            [{k: v for k, v in r.items() if k != "first_received_at"}
+             for r in queries.completeness(engine, "12", "2016-2020")],
+        )
+        assert all(isinstance(r["first_received_at"], datetime) for r in queries.completeness(engine, "12", "2016-2020")
+                   if r["received"])
+    lite, pg = got[sqlite_url], got[pg_url]
+    assert lite == pg
+    pva, totals, complete = lite
+    assert len(pva) == 36 and pva[0]["year"] is None  # 6 rows x 5 columns of Biểu 01, 2 x 3 of Biểu 02
+    assert totals[0]["form"] == "BIEU_01" and totals[0]["indicator"] == "G1.SO_LOP" and totals[0]["year"] is None
+    assert [r["unit_name"] for r in complete if r["received"]] == ["Tam Đường", "Sìn Hồ", "Phong Thổ"]
+    assert complete[-1]["last_report_date"] is None and complete[-1]["due_date"] is None
