@@ -14,6 +14,7 @@ from contracts.findings import Finding
 from tasks.discover import InboxFile, archive_bytes
 from tasks.process import SubmissionResult, process_submission, status_for
 from warehouse.models import Fact, FindingRow, Period, RunFile, Submission
+from warehouse.reference import due_dates, period_row
 
 FACTS = Fact.__table__
 FINDINGS = FindingRow.__table__
@@ -108,8 +109,6 @@ def insert_rows(conn: Connection, table, rows: list[dict]) -> None:
 
 def ensure_period(conn: Connection, period: str | None) -> None:
     """The period a submission names exists in `periods` (concurrent loads may race: insert or ignore)."""
-    from warehouse.reference import due_dates, period_row
-
     row = period_row(period or "", due_dates().get(period or ""))
     if row is None:
         return
