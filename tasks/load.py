@@ -312,14 +312,35 @@ def ingest_files(files: list[InboxFile], engine: Engine, archive_dir: Path, run_
             continue
         known.add(sha)  # the same bytes twice in one inbox load once
         result = process_submission(data, f.name)
+        refused = load_once(engine, result, archive_path=str(archived), run_id=run_id)
+        if refused is None:
+            outcomes.append(outcome_of(result))
+        elif refused == "concurrent":
+            outcomes.append(FileOutcome(f.name, sha, "skipped", "loaded by a concurrent run"))
+        else:
+            outcomes.append(FileOutcome(f.name, sha, "quarantined", f"the warehouse refused it: {refused}"))
+    return outcomes
+
+
+def load_once(engine: Engine, result: SubmissionResult, *, archive_path: str | None,
+              run_id: str | None) -> str | None:
+    """Write one submission in its own transaction: None once written, "concurrent" when another run loaded
+    the same bytes first, else why the warehouse refused it.
+
+    A concurrent run that loaded another version of the same report trips the unique index on current
+    natural keys; the second try then supersedes that version.
+    """
+    for attempt in (1, 2):
         try:
             with engine.begin() as conn:
-                write_submission(conn, result, archive_path=str(archived), run_id=run_id, received_at=now())
-        except IntegrityError:
-            outcomes.append(FileOutcome(f.name, sha, "skipped", "loaded by a concurrent run"))
-            continue
-        outcomes.append(outcome_of(result))
-    return outcomes
+                write_submission(conn, result, archive_path=archive_path, run_id=run_id, received_at=now())
+            return None
+        except IntegrityError as exc:
+            if known_ids(engine, [result.sha256]):
+                return "concurrent"
+            if attempt == 2:
+                return str(exc.orig).splitlines()[0]
+    return None
 
 
 def record_run_files(engine: Engine, run_id: str, outcomes: list[FileOutcome]) -> None:

@@ -244,3 +244,56 @@ def test_reporting_queries_give_the_same_values_on_both_databases(sqlite_url, pg
     assert totals[0]["form"] == "BIEU_01" and totals[0]["indicator"] == "G1.SO_LOP" and totals[0]["year"] is None
     assert [r["unit_name"] for r in complete if r["received"]] == ["Tam Đường", "Sìn Hồ", "Phong Thổ"]
     assert complete[-1]["last_report_date"] is None and complete[-1]["due_date"] is None
+
+
+def test_two_runs_loading_two_versions_at_once_leave_one_current(pg_url, seed_bytes, tmp_path):
+    """Run A holds version 2 uncommitted while run B loads version 3 and waits on it; B must then supersede 2."""
+    import threading
+    import time
+
+    from tasks.load import load_once, now, write_submission
+    from tasks.process import process_submission
+
+    upgrade(pg_url)
+    engine = engine_for(pg_url)
+    v1, v2, v3 = (process_submission(data, name) for data, name in (
+        (seed_bytes, "v1.txt"), (changed_seed(seed_bytes, 172, 8, "7"), "v2.txt"),
+        (changed_seed(seed_bytes, 172, 8, "6"), "v3.txt")))
+    assert load_once(engine, v1, archive_path=None, run_id=None) is None
+    outcome = {}
+    with engine.connect() as conn_a:
+        tx = conn_a.begin()
+        write_submission(conn_a, v2, archive_path=None, run_id=None, received_at=now())
+        run_b = threading.Thread(target=lambda: outcome.update(b=load_once(engine, v3, archive_path=None, run_id=None)))
+        run_b.start()
+        for _ in range(600):  # until B waits on A's lock
+            if rows(pg_url, "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")[0][0]:
+                break
+            time.sleep(0.05)
+        tx.commit()
+    run_b.join(timeout=60)
+    assert outcome == {"b": None}
+    assert rows(pg_url, "SELECT source, version, is_current FROM submissions ORDER BY version") == [
+        ("v1.txt", 1, False), ("v2.txt", 2, False), ("v3.txt", 3, True)]
+    assert rows(pg_url, "SELECT actual FROM plan_vs_actual WHERE unit_code = '109' AND form = 'BIEU_01' "
+                        "AND group_no = '1' AND label = 'Số lớp' AND year = 2018") == [(6.0,)]
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_the_database_refuses_a_second_current_version_of_a_report(kind, request):
+    from sqlalchemy.exc import IntegrityError
+
+    url = request.getfixturevalue("sqlite_url" if kind == "sqlite" else "pg_url")
+    upgrade(url)
+    row = {"source": "x.txt", "format": "text", "status": "ok", "natural_key": "109|GNBV|2016-2020|1/BC-UBND",
+           "version": 1, "received_at": datetime(2020, 1, 1), "loaded_at": datetime(2020, 1, 1),
+           "errors": 0, "warnings": 0}
+    insert = text("INSERT INTO submissions (id, source, format, status, natural_key, version, is_current, "
+                  "received_at, loaded_at, errors, warnings) VALUES (:id, :source, :format, :status, :natural_key, "
+                  ":version, :is_current, :received_at, :loaded_at, :errors, :warnings)")
+    with engine_for(url).begin() as conn:
+        conn.execute(insert, {**row, "id": "a" * 64, "is_current": False})
+        conn.execute(insert, {**row, "id": "b" * 64, "is_current": True})
+    with pytest.raises(IntegrityError):
+        with engine_for(url).begin() as conn:
+            conn.execute(insert, {**row, "id": "c" * 64, "is_current": True})

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
-    JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+    JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -101,8 +101,13 @@ class Submission(Base):
     """One row per distinct file received (its bytes' SHA-256), with the report it carries."""
 
     __tablename__ = "submissions"
-    # restatements look up the earlier reports of a unit
-    __table_args__ = (Index("ix_submissions_unit_current", "unit_code", "is_current"),)
+    __table_args__ = (
+        # restatements look up the earlier reports of a unit
+        Index("ix_submissions_unit_current", "unit_code", "is_current"),
+        # one current version per report, even when two runs load two versions at once
+        Index("uq_submissions_current_key", "natural_key", unique=True,
+              sqlite_where=text("is_current"), postgresql_where=text("is_current")),
+    )
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     source: Mapped[str] = mapped_column(String(255))
     archive_path: Mapped[str | None] = mapped_column(String(255))

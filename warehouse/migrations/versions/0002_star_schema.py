@@ -114,6 +114,9 @@ def upgrade() -> None:
     )
     # restatements look up the earlier reports of a unit; reruns and exports select a period's current reports
     op.create_index("ix_submissions_unit_current", "submissions", ["unit_code", "is_current"])
+    # one current version per report (unit + program + period + number), even under concurrent loads
+    op.create_index("uq_submissions_current_key", "submissions", ["natural_key"], unique=True,
+                    sqlite_where=sa.text("is_current"), postgresql_where=sa.text("is_current"))
     for statement in VIEWS:
         op.execute(statement)
 
@@ -121,6 +124,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     for name in VIEW_NAMES:
         op.execute(f"DROP VIEW IF EXISTS {name}")
+    op.drop_index("uq_submissions_current_key", table_name="submissions")
     op.drop_index("ix_submissions_unit_current", table_name="submissions")
     op.drop_table("periods")
     op.drop_table("indicators")
