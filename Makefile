@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 demo: venv
 	mkdir -p var/prefect
 	$(BIN)/baocao run --inbox examples/inbox
-	$(BIN)/baocao completeness examples/inbox/* --period 2016-2020
+	$(BIN)/baocao completeness --period 2016-2020
 
 check: venv
 	$(BIN)/baocao check ../shared/seed/000_7690d259663c1765.txt || true

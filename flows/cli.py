@@ -128,7 +128,7 @@ def check(
 
 @app.command()
 def completeness(
-    paths: list[Path] = typer.Argument(..., help="The reports received for the period (files)."),
+    paths: list[Path] = typer.Argument(None, help="Reports received for the period; none: what the warehouse holds."),
     period: str = typer.Option(..., "--period", help="Reporting period, YYYY or YYYY-YYYY (the seed: 2016-2020)."),
     province: str = typer.Option(None, "--province", help="GSO province code (default: BAOCAO_PROVINCE_CODE)."),
     format: OutputFormat = typer.Option(OutputFormat.text, "--format", "-f", help="json or text"),
@@ -139,6 +139,10 @@ def completeness(
     from config.settings import load_settings
     from tasks.completeness import check_completeness, received_from, summarize_completeness
     from tasks.read.submission import read_document
+
+    if not paths:
+        _warehouse_completeness(period, province or load_settings().province_code, format)
+        return
 
     received = []
     for p in paths:
@@ -162,6 +166,30 @@ def completeness(
     s = summarize_completeness(rows)
     typer.echo(f"{len(s['reported'])} of {s['expected']} reported; missing: {', '.join(s['missing']) or '-'}; "
                f"late: {', '.join(s['late']) or '-'}")
+
+
+def _warehouse_completeness(period: str, province: str, format: OutputFormat) -> None:
+    """The warehouse's `completeness` view for one period: every district, received or not, late or not."""
+    from config.settings import load_settings
+    from warehouse import queries
+    from warehouse.db import engine_for, upgrade
+
+    settings = load_settings()
+    upgrade(settings.warehouse_url)
+    rows = queries.completeness(engine_for(settings.warehouse_url), province, period)
+    if format is OutputFormat.json:
+        typer.echo(json.dumps({"period": period, "province_code": province, "units": rows},
+                              ensure_ascii=False, indent=2, default=str))
+        return
+    for r in rows:
+        state = "missing" if not r["received"] else "late" if r["late"] else "received"
+        when = r["last_report_date"].strftime("%d/%m/%Y") if r["last_report_date"] else "-"
+        typer.echo(f"{r['unit_code']} {r['unit_name']:12} {state:9} {when}")
+    received = [r["unit_name"] for r in rows if r["received"]]
+    missing = [r["unit_name"] for r in rows if not r["received"]]
+    late = [r["unit_name"] for r in rows if r["late"]]
+    typer.echo(f"{len(received)} of {len(rows)} reported; missing: {', '.join(missing) or '-'}; "
+               f"late: {', '.join(late) or '-'}")
 
 
 @app.command()
@@ -193,6 +221,24 @@ def rerun(
 def summary() -> None:
     """What the warehouse holds: submissions, facts, findings by severity."""
     _print_warehouse()
+
+
+@app.command()
+def export(
+    period: str = typer.Option(..., "--period", help="Reporting period, YYYY or YYYY-YYYY (the seed: 2016-2020)."),
+    out: Path = typer.Option(..., "--out", help="The workbook to write, FILE.xlsx."),
+    province: str = typer.Option(None, "--province", help="GSO province code (default: BAOCAO_PROVINCE_CODE)."),
+) -> None:
+    """Write the province's Biểu tổng hợp for a period: one sheet per form, totals as Excel formulas."""
+    from config.settings import load_settings
+    from tasks.export import export_consolidation
+    from warehouse.db import engine_for, upgrade
+
+    settings = load_settings()
+    upgrade(settings.warehouse_url)
+    result = export_consolidation(engine_for(settings.warehouse_url), period, out, province or settings.province_code)
+    typer.echo(f"{out}: {len(result.total_cells)} forms, {len(result.districts)} districts reporting"
+               + (f"; not reported: {', '.join(result.missing)}" if result.missing else ""))
 
 
 @app.command()

@@ -1,42 +1,19 @@
 """rerun-period: reprocess one reporting period's current submissions from the archive, in one transaction."""
 from __future__ import annotations
 
-from pathlib import Path
-
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
-from sqlalchemy import select
 
 from config.settings import load_settings
-from tasks.load import FileOutcome, outcome_of, replace_submission
-from tasks.process import process_submission
+from tasks.load import FileOutcome, rerun_period_rows
 from tasks.publish import finish_run, start_run
 from warehouse.db import engine_for, upgrade
-from warehouse.models import Submission
 
 
 def rerun_period_plain(warehouse_url: str, period: str, unit: str | None = None, run_id: str | None = None) -> list[FileOutcome]:
     """Redo facts and findings of every current submission of the period with today's catalog and rules."""
-    engine = engine_for(warehouse_url)
-    query = select(Submission.id, Submission.source, Submission.archive_path).where(
-        Submission.period == period, Submission.is_current.is_(True)
-    )
-    if unit:
-        query = query.where((Submission.unit_code == unit) | (Submission.unit_name == unit))
-    outcomes: list[FileOutcome] = []
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            # at most one rerun of a period at a time: the second waits for the first to commit
-            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"rerun:{period}",))
-        rows = conn.execute(query.order_by(Submission.id)).all()
-        for row in rows:
-            data = Path(row.archive_path).read_bytes()
-            result = process_submission(data, row.source)
-            replace_submission(conn, result)
-            outcome = outcome_of(result)
-            outcomes.append(outcome)
-    return outcomes
+    return rerun_period_rows(engine_for(warehouse_url), period, unit)
 
 
 @task(name="rerun-submissions", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)

@@ -2,20 +2,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, delete, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
+from config.messages import finding, where
+from contracts.findings import Finding
 from tasks.discover import InboxFile, archive_bytes
-from tasks.process import SubmissionResult, process_submission
-from warehouse.models import Fact, FindingRow, RunFile, Submission
+from tasks.process import SubmissionResult, process_submission, status_for
+from warehouse.models import Fact, FindingRow, Period, RunFile, Submission
+from warehouse.reference import due_dates, period_row
 
 FACTS = Fact.__table__
 FINDINGS = FindingRow.__table__
 SUBMISSIONS = Submission.__table__
+PERIODS = Period.__table__
 
 
 @dataclass
@@ -58,6 +62,7 @@ def _plain(value):
 
 
 def fact_rows(result: SubmissionResult) -> list[dict]:
+    """The facts frame as rows for the facts table (NULL, never NaN: PostgreSQL keeps NaN as a number)."""
     facts = result.facts
     if facts.empty:
         return []
@@ -83,6 +88,36 @@ def finding_rows(result: SubmissionResult) -> list[dict]:
     return rows
 
 
+FACT_INSERT_COLUMNS = [c.name for c in FACTS.columns if c.name != "id"]
+COPY_THRESHOLD = 500  # below this many rows a multi-row INSERT is as fast as COPY on PostgreSQL
+
+
+def insert_rows(conn: Connection, table, rows: list[dict]) -> None:
+    """Bulk insert: COPY on PostgreSQL for large fact batches, one executemany otherwise (SQLite, small batches)."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql" and table is FACTS and len(rows) >= COPY_THRESHOLD:
+        columns = FACT_INSERT_COLUMNS
+        with conn.connection.driver_connection.cursor() as cur:
+            with cur.copy(f"COPY facts ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(tuple(row.get(c) for c in columns))
+        return
+    conn.execute(table.insert(), rows)
+
+
+def ensure_period(conn: Connection, period: str | None) -> None:
+    """The period a submission names exists in `periods` (concurrent loads may race: insert or ignore)."""
+    row = period_row(period or "", due_dates().get(period or ""))
+    if row is None:
+        return
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    conn.execute(insert(PERIODS).values(**row).on_conflict_do_nothing(index_elements=["code"]))
+
+
 def write_submission(conn: Connection, result: SubmissionResult, *, archive_path: str | None,
                      run_id: str | None, received_at: datetime) -> None:
     """Insert one submission with its facts and findings; supersede the current version of its report."""
@@ -98,6 +133,9 @@ def write_submission(conn: Connection, result: SubmissionResult, *, archive_path
         if previous is not None:
             version, supersedes = previous.version + 1, previous.id
             conn.execute(update(SUBMISSIONS).where(SUBMISSIONS.c.id == previous.id).values(is_current=False))
+    if meta is not None:
+        ensure_period(conn, meta.period)
+        add_restatements(conn, result, supersedes=supersedes, received_at=received_at)
     conn.execute(SUBMISSIONS.insert().values(
         id=result.sha256, source=result.source, archive_path=archive_path, format=result.format,
         encoding=result.encoding, status=result.status, reason=result.reason,
@@ -108,24 +146,129 @@ def write_submission(conn: Connection, result: SubmissionResult, *, archive_path
         is_current=result.status != "quarantined", received_at=received_at, loaded_at=now(), run_id=run_id,
         errors=_count(result, "error"), warnings=_count(result, "warning"),
     ))
-    if rows := fact_rows(result):
-        conn.execute(FACTS.insert(), rows)
-    if rows := finding_rows(result):
-        conn.execute(FINDINGS.insert(), rows)
+    insert_rows(conn, FACTS, fact_rows(result))
+    insert_rows(conn, FINDINGS, finding_rows(result))
+
+
+def earlier_values(conn: Connection, result: SubmissionResult, *, supersedes: str | None,
+                   received_at: datetime) -> dict[tuple, dict]:
+    """Per cell (form, indicator, year, measure): the value the unit reported last before this submission.
+
+    The previous version of the same report comes first; then the unit's other current reports, latest first.
+    A phase total (year NULL) is only compared within the same period.
+    """
+    meta = result.document.meta
+    if not meta.unit_code:
+        return {}
+    s, f = SUBMISSIONS, FACTS
+    earlier = (s.c.is_current.is_(True)) & (s.c.received_at < received_at)
+    if supersedes is not None:
+        earlier = earlier | (s.c.id == supersedes)
+    query = (
+        select(s.c.id, s.c.report_number, s.c.version, s.c.period, s.c.report_date, s.c.received_at,
+               f.c.form, f.c.indicator, f.c.year, f.c.measure, f.c.value, f.c.source)
+        .join(s, s.c.id == f.c.submission_id)
+        .where(s.c.unit_code == meta.unit_code, s.c.id != result.sha256, f.c.indicator.is_not(None),
+               f.c.value.is_not(None), earlier)
+    )
+    if meta.program:
+        query = query.where(s.c.program == meta.program)
+    rank = {}
+    values: dict[tuple, dict] = {}
+    for row in conn.execute(query):
+        if row.year is None and row.period != meta.period:
+            continue
+        key = (row.form, row.indicator, row.year, row.measure)
+        order = (row.id == supersedes, row.report_date or date.min, row.received_at)
+        if key not in rank or order > rank[key]:
+            rank[key] = order
+            values[key] = row._asdict()
+    return values
+
+
+def restatements(result: SubmissionResult, earlier: dict[tuple, dict]) -> list[Finding]:
+    """A restatement finding for every number that differs from what the unit reported for the same cell before."""
+    if not earlier or result.facts.empty:
+        return []
+    out: list[Finding] = []
+    for record in result.facts.to_dict("records"):
+        row = {k: _plain(v) for k, v in record.items()}
+        if row["indicator"] is None or row["value"] is None:
+            continue
+        year = None if row["year"] is None else int(row["year"])
+        old = earlier.get((row["form"], row["indicator"], year, row["measure"]))
+        if old is None or abs(float(old["value"]) - float(row["value"])) < 1e-9:
+            continue
+        previous_vi, previous_en = where(old["source"])
+        out.append(finding(
+            "restatement", form_label=f"Biểu {row['form'].removeprefix('BIEU_')}", source=row["source"],
+            expected=float(old["value"]), actual=float(row["value"]), form=row["form"], group=row["group"],
+            label=row["label"], indicator=row["indicator"], year=year, measure=row["measure"],
+            line=None if row["line"] is None else int(row["line"]),
+            previous_number=old["report_number"] or "?", previous_version=old["version"],
+            previous_where_vi=previous_vi, previous_where_en=previous_en,
+        ))
+    return out
+
+
+def add_restatements(conn: Connection, result: SubmissionResult, *, supersedes: str | None,
+                     received_at: datetime) -> None:
+    """Compare with the unit's earlier figures; restatements join the submission's findings and status."""
+    found = restatements(result, earlier_values(conn, result, supersedes=supersedes, received_at=received_at))
+    if found:
+        result.findings = [f for f in result.findings if f.rule != "restatement"] + found
+        if result.status != "quarantined":
+            result.status = status_for(result.findings)
 
 
 def replace_submission(conn: Connection, result: SubmissionResult) -> None:
     """A rerun: the submission keeps its id and version; its facts, findings and status are redone."""
-    conn.execute(delete(FACTS).where(FACTS.c.submission_id == result.sha256))
-    conn.execute(delete(FINDINGS).where(FINDINGS.c.submission_id == result.sha256))
-    conn.execute(update(SUBMISSIONS).where(SUBMISSIONS.c.id == result.sha256).values(
-        status=result.status, reason=result.reason, loaded_at=now(),
-        errors=_count(result, "error"), warnings=_count(result, "warning"),
-    ))
-    if rows := fact_rows(result):
-        conn.execute(FACTS.insert(), rows)
-    if rows := finding_rows(result):
-        conn.execute(FINDINGS.insert(), rows)
+    replace_submissions(conn, [result])
+
+
+def replace_submissions(conn: Connection, results: list[SubmissionResult]) -> None:
+    """Rerun many submissions at once: delete their facts and findings, then reinsert everything in bulk."""
+    if not results:
+        return
+    ids = [r.sha256 for r in results]
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        conn.execute(delete(FACTS).where(FACTS.c.submission_id.in_(chunk)))
+        conn.execute(delete(FINDINGS).where(FINDINGS.c.submission_id.in_(chunk)))
+    insert_rows(conn, FACTS, [row for r in results for row in fact_rows(r)])
+    # restatements compare with what was reported before: redo them oldest first, once every fact is back
+    stored = {row.id: row for row in conn.execute(
+        select(SUBMISSIONS.c.id, SUBMISSIONS.c.supersedes, SUBMISSIONS.c.received_at)
+        .where(SUBMISSIONS.c.id.in_(ids)))}
+    for result in sorted(results, key=lambda r: (stored[r.sha256].received_at, r.sha256)):
+        if result.document is not None:
+            row = stored[result.sha256]
+            add_restatements(conn, result, supersedes=row.supersedes, received_at=row.received_at)
+    conn.execute(
+        update(SUBMISSIONS).where(SUBMISSIONS.c.id == bindparam("sid")).values(
+            status=bindparam("new_status"), reason=bindparam("new_reason"), loaded_at=bindparam("new_loaded_at"),
+            errors=bindparam("new_errors"), warnings=bindparam("new_warnings")),
+        [{"sid": r.sha256, "new_status": r.status, "new_reason": r.reason, "new_loaded_at": now(),
+          "new_errors": _count(r, "error"), "new_warnings": _count(r, "warning")} for r in results],
+    )
+    insert_rows(conn, FINDINGS, [row for r in results for row in finding_rows(r)])
+
+
+def rerun_period_rows(engine: Engine, period: str, unit: str | None = None) -> list[FileOutcome]:
+    """Reprocess a period's current submissions from the archive; delete and reinsert their rows in ONE transaction."""
+    query = select(SUBMISSIONS.c.id, SUBMISSIONS.c.source, SUBMISSIONS.c.archive_path).where(
+        SUBMISSIONS.c.period == period, SUBMISSIONS.c.is_current.is_(True)
+    )
+    if unit:
+        query = query.where((SUBMISSIONS.c.unit_code == unit) | (SUBMISSIONS.c.unit_name == unit))
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            # at most one rerun of a period at a time: the second waits for the first to commit
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"rerun:{period}",))
+        rows = conn.execute(query.order_by(SUBMISSIONS.c.id)).all()
+        results = [process_submission(Path(row.archive_path).read_bytes(), row.source) for row in rows]
+        replace_submissions(conn, results)
+    return [outcome_of(r) for r in results]
 
 
 def known_ids(engine: Engine, shas: list[str]) -> set[str]:
@@ -168,14 +311,35 @@ def ingest_files(files: list[InboxFile], engine: Engine, archive_dir: Path, run_
             continue
         known.add(sha)  # the same bytes twice in one inbox load once
         result = process_submission(data, f.name)
+        refused = load_once(engine, result, archive_path=str(archived), run_id=run_id)
+        if refused is None:
+            outcomes.append(outcome_of(result))
+        elif refused == "concurrent":
+            outcomes.append(FileOutcome(f.name, sha, "skipped", "loaded by a concurrent run"))
+        else:
+            outcomes.append(FileOutcome(f.name, sha, "quarantined", f"the warehouse refused it: {refused}"))
+    return outcomes
+
+
+def load_once(engine: Engine, result: SubmissionResult, *, archive_path: str | None,
+              run_id: str | None) -> str | None:
+    """Write one submission in its own transaction: None once written, "concurrent" when another run loaded
+    the same bytes first, else why the warehouse refused it.
+
+    A concurrent run that loaded another version of the same report trips the unique index on current
+    natural keys; the second try then supersedes that version.
+    """
+    for attempt in (1, 2):
         try:
             with engine.begin() as conn:
-                write_submission(conn, result, archive_path=str(archived), run_id=run_id, received_at=now())
-        except IntegrityError:
-            outcomes.append(FileOutcome(f.name, sha, "skipped", "loaded by a concurrent run"))
-            continue
-        outcomes.append(outcome_of(result))
-    return outcomes
+                write_submission(conn, result, archive_path=archive_path, run_id=run_id, received_at=now())
+            return None
+        except IntegrityError as exc:
+            if known_ids(engine, [result.sha256]):
+                return "concurrent"
+            if attempt == 2:
+                return str(exc.orig).splitlines()[0]
+    return None
 
 
 def record_run_files(engine: Engine, run_id: str, outcomes: list[FileOutcome]) -> None:

@@ -31,7 +31,7 @@ def sqlite_url(tmp_path) -> str:
 @pytest.fixture()
 def pg_url():
     """A fresh PostgreSQL database per test; CI sets BAOCAO_TEST_PG_URL (.ci/run starts the server)."""
-    base = os.environ.get("BAOCAO_TEST_PG_URL")
+    base = os.environ.get("BAOCAO_TEST_PG_URL") or os.environ.get("BAOCAO_TEST_POSTGRES_URL")
     if not base:
         if os.environ.get("CI"):
             pytest.fail("CI must provide PostgreSQL: BAOCAO_TEST_PG_URL is not set (see .ci/run)")

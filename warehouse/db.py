@@ -44,10 +44,15 @@ def _migrate(url: str, command_name: str, revision: str) -> None:
         cfg = alembic_config(url)
         cfg.attributes["connection"] = conn
         getattr(command, command_name)(cfg, revision)
+        if command_name == "upgrade" and revision == "head":
+            from warehouse.reference import sync_reference
+
+            sync_reference(conn)
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Bring the schema to `revision` with the Alembic migrations: the only way the schema changes."""
+    """Bring the schema to `revision` with the Alembic migrations (the only way the schema changes);
+    at head, bring the dimension tables in line with the reference data and the catalog."""
     _migrate(url, "upgrade", revision)
 
 

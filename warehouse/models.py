@@ -1,10 +1,15 @@
-"""The reporting warehouse: SQLAlchemy 2 tables. Alembic migrations (warehouse/migrations) build them."""
+"""The reporting warehouse: SQLAlchemy 2 tables. Alembic migrations (warehouse/migrations) build them and the views.
+
+A star: `facts` (one row per reported number) and `findings` hang off `submissions`; the dimensions are
+`reporting_units`, `programs`, `forms`, `indicators` (join on facts.form + facts.indicator) and `periods`.
+The views, created and dropped by the migrations, one line each (VIEWS below).
+"""
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from sqlalchemy import (
-    JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+    JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -14,14 +19,66 @@ class Base(DeclarativeBase):
 
 
 class ReportingUnit(Base):
-    """One row per district-level unit that reports (legacy GSO codes)."""
+    """One row per legacy (63-province) unit, province or district, by GSO code, with its post-2025 successor."""
 
     __tablename__ = "reporting_units"
     code: Mapped[str] = mapped_column(String(8), primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(20))  # Tỉnh | Thành phố | Huyện | Thị xã | Quận
     province_code: Mapped[str] = mapped_column(String(4), index=True)
     province: Mapped[str] = mapped_column(String(120))
+    level: Mapped[str] = mapped_column(String(12), default="district")  # province | district
+    parent_code: Mapped[str | None] = mapped_column(String(8))  # a district's province
+    # districts were abolished on 1 July 2025: a unit's successor is the merged province that took it in
+    successor_code: Mapped[str | None] = mapped_column(String(8))
+    successor_name: Mapped[str | None] = mapped_column(String(120))
+
+
+class Program(Base):
+    """One row per national target program a report can belong to (config/programs.yaml)."""
+
+    __tablename__ = "programs"
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+
+
+class FormRow(Base):
+    """One row per annex form of the catalog (config/forms/BIEU_0N.yaml)."""
+
+    __tablename__ = "forms"
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    number: Mapped[str] = mapped_column(String(4))
+    program: Mapped[str | None] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(Text)
+
+
+class IndicatorRow(Base):
+    """One row per catalogued row of a form: a group heading, an item, or a "(1+2)" total."""
+
+    __tablename__ = "indicators"
+    form: Mapped[str] = mapped_column(String(16), primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)  # order of the row on the form
+    kind: Mapped[str] = mapped_column(String(8))  # group | item | total
+    group_no: Mapped[str | None] = mapped_column(String(8))
+    label: Mapped[str] = mapped_column(Text)
+    unit: Mapped[str | None] = mapped_column(String(40))
+    sum_of: Mapped[str | None] = mapped_column(Text)  # for totals: the items they add up, comma-separated
+
+
+class Period(Base):
+    """One row per reporting period ("2016-2020", "2020"), with its due date when config/reporting.yaml gives one."""
+
+    __tablename__ = "periods"
+    code: Mapped[str] = mapped_column(String(9), primary_key=True)
+    start_year: Mapped[int] = mapped_column(Integer)
+    end_year: Mapped[int] = mapped_column(Integer)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    # the first instant that is late (the day after due_date): lets the views compare timestamps on both databases
+    late_from: Mapped[datetime | None] = mapped_column(DateTime)
+    # received_date: late when the file came after the due date; report_date: when the date it bears is later
+    # (for periods loaded after the fact, where the date of receipt says nothing)
+    late_by: Mapped[str] = mapped_column(String(16), default="received_date", server_default="received_date")
 
 
 class Run(Base):
@@ -47,6 +104,13 @@ class Submission(Base):
     """One row per distinct file received (its bytes' SHA-256), with the report it carries."""
 
     __tablename__ = "submissions"
+    __table_args__ = (
+        # restatements look up the earlier reports of a unit
+        Index("ix_submissions_unit_current", "unit_code", "is_current"),
+        # one current version per report, even when two runs load two versions at once
+        Index("uq_submissions_current_key", "natural_key", unique=True,
+              sqlite_where=text("is_current"), postgresql_where=text("is_current")),
+    )
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     source: Mapped[str] = mapped_column(String(255))
     archive_path: Mapped[str | None] = mapped_column(String(255))
@@ -130,3 +194,16 @@ class RunFile(Base):
     sha256: Mapped[str | None] = mapped_column(String(64))
     outcome: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(Text)
+
+
+VIEWS = {
+    "plan_vs_actual": "one row per current submission x indicator row x year (NULL: phase total): plan beside "
+                      "actual, achievement = actual / plan",
+    "findings_current": "one row per finding of a current submission",
+    "latest_reports": "one row per unit x program x period: its current report (the latest by report date when "
+                      "the unit sent several)",
+    "province_totals": "one row per province x program x period x form x catalogued indicator x year x measure: "
+                       "the sum over the province's units' latest reports, and how many units reported it",
+    "completeness": "one row per district x period: its province's expected report versus the current reports "
+                    "received, first received time, and late (1/0) when the period has a due date",
+}
