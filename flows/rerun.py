@@ -9,6 +9,7 @@ from prefect.runtime import flow_run
 from sqlalchemy import select
 
 from config.settings import load_settings
+from flows.steward import review_after_load
 from tasks.load import FileOutcome, outcome_of, replace_submission
 from tasks.process import process_submission
 from tasks.publish import finish_run, start_run
@@ -53,5 +54,6 @@ def rerun_period(period: str, unit: str | None = None) -> dict:
     run_id = start_run(engine, "rerun-period", "rerun", {"period": period, "unit": unit}, flow_run_id=str(flow_run.id))
     outcomes = rerun_submissions(settings.warehouse_url, period, unit, run_id)
     summary = finish_run(engine, run_id, outcomes)
+    review_after_load(settings.warehouse_url)
     get_run_logger().info("rerun of %s: %s submissions reprocessed", period, len(outcomes))
     return summary

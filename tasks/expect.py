@@ -132,12 +132,15 @@ def _sample(values: list) -> str:
 def check_warehouse(warehouse_url: str, docs_dir: Path | None = None) -> dict:
     """Run the checkpoint over the warehouse, store its failures as findings, build its Data Docs (optional)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("TQDM_DISABLE", "1")  # GX's progress bars would fill the nightly log
     import great_expectations as gx
     import great_expectations.expectations as gxe
     from great_expectations.checkpoint import UpdateDataDocsAction
 
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
     context = gx.get_context(mode="ephemeral")
+    # progress bars would fill the nightly log
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     source = context.data_sources.add_sql(name="warehouse", connection_string=warehouse_url)
     batches = {}
     for name, query in asset_queries().items():
