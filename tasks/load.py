@@ -56,9 +56,12 @@ def fact_rows(result: SubmissionResult) -> list[dict]:
         return []
     frame = facts.rename(columns={"submission": "submission_id", "group": "group_no", "column": "column_header"})
     frame = frame.astype(object).where(pd.notna(frame), None)
-    for col in ("year", "line"):
-        frame[col] = [None if v is None else int(v) for v in frame[col]]
-    return frame.to_dict("records")
+    records = frame.to_dict("records")
+    for record in records:  # a column of ints and None turns back into floats and NaN inside a frame
+        for col in ("year", "line"):
+            v = record[col]
+            record[col] = None if v is None or v != v else int(v)
+    return records
 
 
 def finding_rows(result: SubmissionResult) -> list[dict]:

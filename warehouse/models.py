@@ -144,11 +144,11 @@ class Failure(Base):
     unit_name: Mapped[str | None] = mapped_column(String(120))
     program: Mapped[str | None] = mapped_column(String(16))
     period: Mapped[str | None] = mapped_column(String(9), index=True)
-    form: Mapped[str | None] = mapped_column(String(16))
+    form: Mapped[str | None] = mapped_column(String(80))  # a form, or a checked warehouse asset
     group_no: Mapped[str | None] = mapped_column(String(8))
     label: Mapped[str | None] = mapped_column(Text)
     year: Mapped[int | None] = mapped_column(Integer)
-    measure: Mapped[str | None] = mapped_column(String(8))
+    measure: Mapped[str | None] = mapped_column(String(80))  # a measure, or a checked column
     expected: Mapped[str | None] = mapped_column(String(120))
     actual: Mapped[str | None] = mapped_column(String(120))
     source: Mapped[str | None] = mapped_column(String(64))
