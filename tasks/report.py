@@ -101,7 +101,7 @@ def render_charts(engine: Engine, period: str, out: Path) -> list[tuple[str, str
         title = f"{form.replace('BIEU_', 'Biểu ')} — {entry['group'] + '. ' if entry['group'] else ''}{entry['label']}"
         ax.set_title(title[:70], fontsize=9)
         ax.set_ylabel(entry["unit"] or "", fontsize=8)
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, frameon=False)
         fig.tight_layout()
         name = f"{form}_{hashlib.sha1(indicator.encode()).hexdigest()[:8]}_{_slug(indicator)[:30]}.png"
         fig.savefig(folder / name)
