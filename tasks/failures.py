@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import Connection, Engine, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from tasks.load import now
 from tasks.read.normalize import fold
@@ -81,16 +82,30 @@ def current_failures(conn: Connection) -> dict[str, Seen]:
 
 def record_event(conn: Connection, failure_id: str, who: str, from_status: str | None, to_status: str,
                  note: str | None, at: datetime) -> None:
+    """One status change in the failure's history."""
     conn.execute(insert(EVENTS).values(failure_id=failure_id, at=at, who=who, from_status=from_status,
                                        to_status=to_status, note=note))
 
 
 def sync_failures(engine: Engine, today: date | None = None) -> dict:
     """After a load or rerun: new fingerprints open, gone ones resolve, waivers hold unless values change or expire."""
+    for attempt in range(3):
+        try:
+            return _sync_once(engine, today)
+        except IntegrityError:  # a concurrent run inserted the same new fingerprint first: redo against its rows
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _sync_once(engine: Engine, today: date | None) -> dict:
     at = now()
     today = today or at.date()
     counts = {"opened": 0, "reopened": 0, "resolved": 0, "kept": 0}
     with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            # one sync at a time: a nightly run and a steward's rerun may finish together
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('baocao:sync_failures'))")
         seen = current_failures(conn)
         known = {r.id: r for r in conn.execute(select(FAILURES)).all()}
         for fid, s in seen.items():
@@ -195,6 +210,7 @@ def list_failures(engine: Engine, *, period: str | None = None, unit: str | None
 
 
 def failure_events(engine: Engine, failure_id: str) -> list[dict]:
+    """A failure's history, oldest first."""
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(
             select(EVENTS).where(EVENTS.c.failure_id == failure_id).order_by(EVENTS.c.at, EVENTS.c.id)).mappings()]
@@ -271,6 +287,7 @@ def failures_csv(rows: list[dict]) -> str:
 
 
 def archive_path_of(engine: Engine, submission_id: str | None) -> str | None:
+    """Where the raw bytes of a submission are kept."""
     if not submission_id:
         return None
     with engine.connect() as conn:

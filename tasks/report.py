@@ -55,6 +55,7 @@ def _slug(text: str) -> str:
 
 
 def current_submissions(engine: Engine, period: str) -> list[dict]:
+    """The period's current submissions, by unit (a quarantined file has no period: see quarantine_section)."""
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(
             select(Submission.__table__).where(Submission.period == period, Submission.is_current.is_(True))
@@ -62,6 +63,7 @@ def current_submissions(engine: Engine, period: str) -> list[dict]:
 
 
 def periods_of(engine: Engine) -> list[str]:
+    """Every period the warehouse holds a current submission for."""
     with engine.connect() as conn:
         return sorted(p for p in conn.execute(
             select(Submission.period).where(Submission.is_current.is_(True)).distinct()).scalars() if p)
@@ -118,6 +120,7 @@ def missing_units(reported_codes: set[str]) -> list[str]:
 
 
 def _failure_rows(failures: list[dict], archives: dict[str, str | None]) -> str:
+    """A table of failures, each with its message in both languages and the archived lines around its cell."""
     out = []
     for f in failures:
         sev_vi, sev_en = SEVERITY_WORDS.get(f["severity"], (f["severity"], f["severity"]))
@@ -193,7 +196,18 @@ def period_section(engine: Engine, period: str, out: Path) -> str:
     return "".join(parts)
 
 
+def quarantine_section(engine: Engine) -> str:
+    """Files no reader could read (no unit, no period): their failures say why and how to resend."""
+    items = [f for f in list_failures(engine) if f["period"] is None and f["rule"] != "expectation"
+             and f["status"] != "resolved"]
+    if not items:
+        return ""
+    return (f'<section id="quarantine"><h2>{both("Tệp bị cách ly", "Quarantined files")}</h2>'
+            f'{_failure_rows(items, {})}</section>')
+
+
 def warehouse_section(engine: Engine, datadocs: Path | None, out: Path) -> str:
+    """Failed warehouse expectations and the link to the checkpoint's Data Docs."""
     checks = [f for f in list_failures(engine) if f["rule"] == "expectation" and f["status"] != "resolved"]
     body = _failure_rows(checks, {}) if checks else f'<p>{both("Mọi kiểm tra kho dữ liệu đều đạt.", "Every warehouse check holds.")}</p>'
     link = ""
@@ -217,7 +231,7 @@ def write_report(engine: Engine, out: Path, period: str | None = None, datadocs:
         f'<title>baocao — {escape(", ".join(periods) or "báo cáo")}</title><style>{STYLE}</style></head><body>'
         f'<header><h1>{both("Báo cáo kiểm tra số liệu", "Data check report")}</h1>'
         '<button id="lang" type="button"><span class="vi">English</span><span class="en">Tiếng Việt</span></button></header>'
-        f'{sections}{warehouse_section(engine, datadocs, out)}<script>{SCRIPT}</script></body></html>')
+        f'{sections}{quarantine_section(engine)}{warehouse_section(engine, datadocs, out)}<script>{SCRIPT}</script></body></html>')
     index = out / "index.html"
     index.write_text(page, encoding="utf-8")
     return index

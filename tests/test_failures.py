@@ -185,3 +185,17 @@ def test_the_check_command_stays_light():
             "if m in sys.modules]; print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.integration
+def test_lifecycle_on_postgresql(pg_url, tmp_path):
+    load_inbox(pg_url, INBOX, tmp_path / "archive")
+    engine = engine_for(pg_url)
+    blank = one([f for f in list_failures(engine, unit="109")], rule="total_blank", label="Số buổi")
+    change_status(engine, blank["id"], "waive", "lan", reason="chờ giải trình", until=date(2099, 1, 1))
+    rerun_period_plain(pg_url, PERIOD)
+    sync_failures(engine)
+    assert one(list_failures(engine, unit="109"), id=blank["id"])["status"] == "waived"
+    load_corrected(tmp_path, pg_url, "phong_tho_v2.txt", SEED_NAME, 192, {8: "6"})
+    assert one(list_failures(engine, unit="109"), id=blank["id"])["status"] == "open"
+    assert [e["to_status"] for e in failure_events(engine, blank["id"])] == ["open", "waived", "open"]
