@@ -23,7 +23,7 @@ table{border-collapse:collapse;width:100%;margin:.5rem 0} th,td{border:1px solid
 th{background:#eef0f5} td.n{text-align:right}
 .error{color:#b3261e;font-weight:600} .warning{color:#8a5a00;font-weight:600} .info{color:#3b5b8a}
 .status{font-size:.85em;padding:.1rem .4rem;border-radius:.3rem;background:#eee} .status.waived{background:#e6f4ea} .status.open{background:#fde7e9}
-pre.excerpt{background:#f3f4f8;padding:.4rem;white-space:pre-wrap;word-break:break-word;font-size:.8rem;margin:.3rem 0}
+pre.excerpt{font-family:inherit;background:#f3f4f8;padding:.4rem;white-space:pre-wrap;word-break:break-word;font-size:.8rem;margin:.3rem 0}
 pre.excerpt .here{background:#ffe08a;display:block}
 .charts{display:flex;flex-wrap:wrap;gap:1rem} .charts figure{margin:0;width:360px} .charts img{width:100%;border:1px solid #ccd}
 button#lang{font-size:1rem;padding:.3rem .8rem;cursor:pointer}
