@@ -275,6 +275,12 @@ def _print_warehouse() -> None:
     )
 
 
+from flows.steward_cli import failures_app, report_cmd  # noqa: E402  (light: imports nothing heavy)
+
+app.add_typer(failures_app, name="failures")
+app.command("report")(report_cmd)
+
+
 def main() -> None:  # pragma: no cover - the console script
     app()
 

@@ -9,6 +9,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from config.settings import load_settings
+from flows.steward import review_after_load
 from tasks.discover import InboxFile, discover_inbox
 from tasks.load import FileOutcome, ingest_files
 from tasks.publish import finish_run, start_run, summary_markdown
@@ -45,6 +46,7 @@ def nightly_ingest(inbox: str | None = None, trigger: str = "manual") -> dict:
     for batch in batches(files, settings.batch_size):
         outcomes += ingest_batch(batch, settings.warehouse_url, str(settings.archive_dir), run_id)
     summary = finish_run(engine, run_id, outcomes)
+    review_after_load(settings.warehouse_url)
     publish_artifacts(summary, outcomes)
     logger.info("files %(files_seen)s: loaded %(loaded)s, flagged %(flagged)s, skipped %(skipped)s, "
                 "quarantined %(quarantined)s; errors %(errors)s, warnings %(warnings)s", summary)

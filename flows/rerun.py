@@ -6,6 +6,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from config.settings import load_settings
+from flows.steward import review_after_load
 from tasks.load import FileOutcome, rerun_period_rows
 from tasks.publish import finish_run, start_run
 from warehouse.db import engine_for, upgrade
@@ -30,5 +31,6 @@ def rerun_period(period: str, unit: str | None = None) -> dict:
     run_id = start_run(engine, "rerun-period", "rerun", {"period": period, "unit": unit}, flow_run_id=str(flow_run.id))
     outcomes = rerun_submissions(settings.warehouse_url, period, unit, run_id)
     summary = finish_run(engine, run_id, outcomes)
+    review_after_load(settings.warehouse_url)
     get_run_logger().info("rerun of %s: %s submissions reprocessed", period, len(outcomes))
     return summary

@@ -196,6 +196,68 @@ class RunFile(Base):
     reason: Mapped[str | None] = mapped_column(Text)
 
 
+class Failure(Base):
+    """One row per distinct failure a steward tracks (its fingerprint), across runs and file versions."""
+
+    __tablename__ = "failures"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # the fingerprint
+    status: Mapped[str] = mapped_column(String(16), index=True)  # open | acknowledged | resolved | waived
+    rule: Mapped[str] = mapped_column(String(40))
+    severity: Mapped[str] = mapped_column(String(8), index=True)
+    unit_code: Mapped[str | None] = mapped_column(String(8), index=True)
+    unit_name: Mapped[str | None] = mapped_column(String(120))
+    program: Mapped[str | None] = mapped_column(String(16))
+    period: Mapped[str | None] = mapped_column(String(9), index=True)
+    form: Mapped[str | None] = mapped_column(String(80))  # a form, or a checked warehouse asset
+    group_no: Mapped[str | None] = mapped_column(String(8))
+    label: Mapped[str | None] = mapped_column(Text)
+    year: Mapped[int | None] = mapped_column(Integer)
+    measure: Mapped[str | None] = mapped_column(String(80))  # a measure, or a checked column
+    expected: Mapped[str | None] = mapped_column(String(120))
+    actual: Mapped[str | None] = mapped_column(String(120))
+    source: Mapped[str | None] = mapped_column(String(64))
+    line: Mapped[int | None] = mapped_column(Integer)
+    message_vi: Mapped[str] = mapped_column(Text)
+    message_en: Mapped[str] = mapped_column(Text)
+    submission_id: Mapped[str | None] = mapped_column(String(64))  # where it was last seen; no FK: it outlives files
+    file: Mapped[str | None] = mapped_column(String(255))
+    reason: Mapped[str | None] = mapped_column(Text)
+    steward: Mapped[str | None] = mapped_column(String(80))
+    until: Mapped[date | None] = mapped_column(Date)
+    first_seen: Mapped[datetime] = mapped_column(DateTime)
+    last_seen: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class FailureEvent(Base):
+    """One row per change of a failure's status: who, when, from, to, and why."""
+
+    __tablename__ = "failure_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    failure_id: Mapped[str] = mapped_column(ForeignKey("failures.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    who: Mapped[str] = mapped_column(String(80))
+    from_status: Mapped[str | None] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class ExpectationFinding(Base):
+    """One row per failed warehouse expectation in the latest checkpoint (replaced by each checkpoint)."""
+
+    __tablename__ = "expectation_findings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    checked_at: Mapped[datetime] = mapped_column(DateTime)
+    asset: Mapped[str] = mapped_column(String(80))
+    expectation: Mapped[str] = mapped_column(String(120))
+    column_name: Mapped[str | None] = mapped_column(String(80))
+    severity: Mapped[str] = mapped_column(String(8))
+    expected: Mapped[str | None] = mapped_column(String(120))
+    actual: Mapped[str | None] = mapped_column(String(120))
+    message_vi: Mapped[str] = mapped_column(Text)
+    message_en: Mapped[str] = mapped_column(Text)
+
+
 VIEWS = {
     "plan_vs_actual": "one row per current submission x indicator row x year (NULL: phase total): plan beside "
                       "actual, achievement = actual / plan",

@@ -1,0 +1,22 @@
+"""The steward's desk inside a flow: check the warehouse, sync the failure queue, write and link the report."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import task
+from prefect.artifacts import create_link_artifact
+from prefect.cache_policies import NO_CACHE
+
+from config.settings import load_settings
+from tasks.steward import review_warehouse
+
+
+@task(name="review-warehouse", cache_policy=NO_CACHE)
+def review_after_load(warehouse_url: str | None = None, report_dir: str | None = None) -> str:
+    """After a load or rerun: GX checkpoint, failure queue sync, HTML report; the run's artifacts link to it."""
+    settings = load_settings()
+    index = review_warehouse(warehouse_url or settings.warehouse_url,
+                             Path(report_dir) if report_dir else settings.var_dir / "report")
+    create_link_artifact(key="baocao-report", link=index.resolve().as_uri(), link_text="baocao report (HTML)",
+                         description="baocao: the steward's report written by this run (open from disk)")
+    return str(index)
