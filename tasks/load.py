@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from config.messages import finding, where
 from contracts.findings import Finding
 from tasks.discover import InboxFile, archive_bytes
+from tasks.outliers import detect_outliers
 from tasks.process import SubmissionResult, process_submission, status_for
 from warehouse.models import Fact, FindingRow, Period, RunFile, Submission
 from warehouse.reference import due_dates, period_row
@@ -213,12 +214,28 @@ def restatements(result: SubmissionResult, earlier: dict[tuple, dict]) -> list[F
 
 def add_restatements(conn: Connection, result: SubmissionResult, *, supersedes: str | None,
                      received_at: datetime) -> None:
-    """Compare with the unit's earlier figures; restatements join the submission's findings and status."""
-    found = restatements(result, earlier_values(conn, result, supersedes=supersedes, received_at=received_at))
+    """Compare with the unit's earlier figures: restatements of the same cells and year-over-year outliers
+    join the submission's findings and status."""
+    earlier = earlier_values(conn, result, supersedes=supersedes, received_at=received_at)
+    found = restatements(result, earlier) + outliers(result, earlier)
     if found:
-        result.findings = [f for f in result.findings if f.rule != "restatement"] + found
+        redone = {"restatement", "outlier_jump", "outlier_band"}
+        result.findings = [f for f in result.findings if f.rule not in redone] + found
         if result.status != "quarantined":
             result.status = status_for(result.findings)
+
+
+def outliers(result: SubmissionResult, earlier: dict[tuple, dict]) -> list[Finding]:
+    """Jumps from the unit's previous year as it reported it before, and values outside their bands."""
+    if result.facts.empty:
+        return []
+    history = pd.DataFrame.from_records(
+        [{"form": form, "indicator": ind, "year": year, "measure": measure, "value": row["value"],
+          "source": row["source"], "report": row["report_number"], "kind": "number"}
+         for (form, ind, year, measure), row in earlier.items() if year is not None],
+        columns=["form", "indicator", "year", "measure", "value", "source", "report", "kind"],
+    )
+    return detect_outliers(result.facts, history)
 
 
 def replace_submission(conn: Connection, result: SubmissionResult) -> None:

@@ -106,3 +106,25 @@ def test_findings_carry_both_messages_into_the_warehouse(tmp_path, sqlite_url):
                             .where(FindingRow.rule == "total_blank")).all()
     assert len(rows) == 2
     assert all(r.message_vi and r.message_en and r.source.startswith("L19") for r in rows)
+
+
+def test_a_jump_from_the_units_previous_year_is_an_outlier_warning(tmp_path, sqlite_url):
+    from tests.test_reconcile import GOOD, HEADER, report
+
+    upgrade(sqlite_url)
+    engine = engine_for(sqlite_url)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "a.txt").write_bytes(report(GOOD))
+    ingest_files(discover_inbox(inbox)[0], engine, tmp_path / "archive", None)
+    # the next phase's report: 2021 plans 400 people in group 1 where 2020 planned 60
+    later = GOOD.replace("-\tSố lượng\tNgười\t100\t90\t40\t40\t60\t50", "-\tSố lượng\tNgười\t440\t90\t400\t40\t40\t50")
+    data = report(later, number="16/BC-UBND", annex_number="16").replace(b"2019-2020", b"2021-2022")
+    data = data.replace(HEADER.encode(), HEADER.replace("2019", "2021").replace("2020", "2022").encode())
+    (inbox / "b.txt").write_bytes(data)
+    ingest_files(discover_inbox(inbox)[0], engine, tmp_path / "archive", None)
+    with engine.connect() as conn:
+        jumps = conn.execute(select(FindingRow.year, FindingRow.measure, FindingRow.expected, FindingRow.actual,
+                                    FindingRow.message_en).where(FindingRow.rule == "outlier_jump")).all()
+    assert [(j.year, j.measure, j.expected, j.actual) for j in jumps] == [(2021, "plan", "60", "400")]
+    assert "report 15/BC-UBND" in jumps[0].message_en

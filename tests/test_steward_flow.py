@@ -27,4 +27,5 @@ def test_nightly_run_writes_and_links_the_report(tmp_path, monkeypatch, prefect_
         "annex_parent", "annex_missing", "narrative_figure"}
     with get_client(sync_client=True) as client:
         links = client.read_artifacts(artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["baocao-report"])))
-    assert links and index.resolve().as_uri() in links[0].data  # Prefect 3 keeps link artifacts as markdown
+    # the session shares one Prefect API: other tests' runs keep their own report links under the same key
+    assert any(index.resolve().as_uri() in link.data for link in links)  # Prefect 3 keeps link artifacts as markdown
