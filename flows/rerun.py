@@ -4,11 +4,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
-from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 from sqlalchemy import select
 
 from config.settings import load_settings
+from flows.nightly import IO_RETRIES, publish_artifacts, trigger_of
 from tasks.load import FileOutcome, outcome_of, replace_submission
 from tasks.process import process_submission
 from tasks.publish import finish_run, start_run
@@ -39,8 +39,9 @@ def rerun_period_plain(warehouse_url: str, period: str, unit: str | None = None,
     return outcomes
 
 
-@task(name="rerun-submissions", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+@task(name="rerun-submissions", **IO_RETRIES)
 def rerun_submissions(warehouse_url: str, period: str, unit: str | None, run_id: str) -> list[FileOutcome]:
+    """Redo the period from the archive in one transaction (I/O: retried, and a retry starts the period over)."""
     return rerun_period_plain(warehouse_url, period, unit, run_id)
 
 
@@ -50,8 +51,10 @@ def rerun_period(period: str, unit: str | None = None) -> dict:
     settings = load_settings()
     upgrade(settings.warehouse_url)
     engine = engine_for(settings.warehouse_url)
-    run_id = start_run(engine, "rerun-period", "rerun", {"period": period, "unit": unit}, flow_run_id=str(flow_run.id))
+    run_id = start_run(engine, "rerun-period", trigger_of("rerun"), {"period": period, "unit": unit},
+                       flow_run_id=str(flow_run.id))
     outcomes = rerun_submissions(settings.warehouse_url, period, unit, run_id)
     summary = finish_run(engine, run_id, outcomes)
+    publish_artifacts(summary, outcomes, "rerun-period")
     get_run_logger().info("rerun of %s: %s submissions reprocessed", period, len(outcomes))
     return summary
