@@ -182,6 +182,12 @@ def run_record(ops, flow_run_id) -> dict:
     return dict(row)
 
 
+def artifacts_of(client, flow_run_id) -> list:
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    return client.read_artifacts(artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[flow_run_id])))
+
+
 def final(client, flow_run_id, seconds: float = 120):
     return wait_for(lambda: (r := client.read_flow_run(flow_run_id)).state and r.state.is_final() and r,
                     seconds, f"flow run {flow_run_id} to finish")
@@ -258,7 +264,7 @@ def test_rerun_period_through_the_api_finds_the_seed_and_a_second_leaves_the_war
         assert conn.execute(text("SELECT count(*) FROM runs WHERE flow_run_id = :id"),
                             {"id": str(second.id)}).scalar_one() == 1
 
-    keys = {a.key for a in client.read_artifacts() if a.flow_run_id == second.id}
+    keys = {a.key for a in artifacts_of(client, second.id)}
     assert keys == {"rerun-period-baocao-summary", "rerun-period-baocao-errors"}
 
 
@@ -285,7 +291,7 @@ def test_a_scheduled_night_with_no_new_file_loads_nothing_and_skips_every_file(o
                                 {"id": record["id"]}).all()
     assert dict(outcomes) == {"skipped": 3}
     assert snapshot(ops) == before
-    summary = [a for a in client.read_artifacts() if a.flow_run_id == tonight.id]
+    summary = artifacts_of(client, tonight.id)
     assert [a.key for a in summary] == ["nightly-ingest-baocao-summary"]
     assert "| 3 | 0 | 0 | 3 | 0 |" in summary[0].data
 
