@@ -142,6 +142,13 @@ def rerun(
 ) -> None:
     """Reprocess one period's current submissions from the archive, in-process or on the server."""
     _prefect_env()
+    from flows.rerun import checked_period
+
+    try:
+        period = checked_period(period)
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2)
     if via_server:
         _trigger("rerun-period", {"period": period, **({"unit": unit} if unit else {})}, key, wait, deployment)
         return

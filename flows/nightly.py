@@ -55,7 +55,17 @@ def trigger_of(default: str) -> str:
     return default
 
 
-@flow(name="nightly-ingest", log_prints=False)
+def night_name() -> str:
+    """What the Prefect UI calls a nightly run: its night, in the schedule's time zone."""
+    from zoneinfo import ZoneInfo
+
+    from flows.deployments import load_schedules
+
+    zone = ZoneInfo(load_schedules()["nightly-ingest"].get("timezone") or "UTC")
+    return f"nightly {flow_run.scheduled_start_time.astimezone(zone):%Y-%m-%d %H:%M}"
+
+
+@flow(name="nightly-ingest", flow_run_name=night_name, log_prints=False)
 def nightly_ingest(inbox: str | None = None, trigger: str = "manual") -> dict:
     """The nightly run: every file of the inbox ends loaded, flagged, skipped or quarantined."""
     logger = get_run_logger()

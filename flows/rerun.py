@@ -1,6 +1,7 @@
 """rerun-period: reprocess one reporting period's current submissions from the archive, in one transaction."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -45,9 +46,27 @@ def rerun_submissions(warehouse_url: str, period: str, unit: str | None, run_id:
     return rerun_period_plain(warehouse_url, period, unit, run_id)
 
 
-@flow(name="rerun-period")
+PERIOD = re.compile(r"\d{4}(-\d{4})?")
+
+
+def checked_period(period: str) -> str:
+    """The period as the warehouse spells it (YYYY or YYYY-YYYY), or an error that says so."""
+    cleaned = period.strip().replace("\u2013", "-").replace("\u2014", "-").replace(" ", "")
+    if not PERIOD.fullmatch(cleaned):
+        raise ValueError(f"period {period!r} is not YYYY or YYYY-YYYY; write it like 2016-2020 (the phase) or 2020")
+    return cleaned
+
+
+def rerun_name() -> str:
+    """What the Prefect UI calls a rerun: its period and unit, so a steward finds it in the list."""
+    params = flow_run.parameters
+    return f"rerun {params.get('period')}" + (f" unit {params['unit']}" if params.get("unit") else "")
+
+
+@flow(name="rerun-period", flow_run_name=rerun_name)
 def rerun_period(period: str, unit: str | None = None) -> dict:
     """A steward's rerun of one reporting period (optionally one unit) after a fix to a file, the catalog or the rules."""
+    period = checked_period(period)
     settings = load_settings()
     upgrade(settings.warehouse_url)
     engine = engine_for(settings.warehouse_url)

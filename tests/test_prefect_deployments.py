@@ -84,3 +84,18 @@ def test_serve_without_a_server_says_how_to_start_one(tmp_path):
                           text=True, timeout=60)
     assert done.returncode == 2
     assert "prefect server start" in done.stderr and "PREFECT_API_URL=http://127.0.0.1:4200/api" in done.stderr
+
+
+@pytest.mark.parametrize("written, period", [("2016-2020", "2016-2020"), (" 2016–2020 ", "2016-2020"), ("2020", "2020")])
+def test_a_period_is_read_as_the_warehouse_spells_it(written, period):
+    from flows.rerun import checked_period
+
+    assert checked_period(written) == period
+
+
+@pytest.mark.parametrize("written", ["2016/2020", "16-20", "giai đoạn 2016-2020", ""])
+def test_a_period_the_warehouse_cannot_hold_says_how_to_write_it(written):
+    from flows.rerun import checked_period
+
+    with pytest.raises(ValueError, match="write it like 2016-2020"):
+        checked_period(written)

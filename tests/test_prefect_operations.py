@@ -230,6 +230,7 @@ def test_rerun_period_through_the_api_finds_the_seed_and_a_second_leaves_the_war
                            timeout=120, poll_interval=1, as_subflow=False)
     print(f"\nrerun-period through the served deployment: {time.monotonic() - started:.1f} s")
     assert first.state.is_completed(), first.state
+    assert first.name == "rerun 2016-2020"
     after_first = snapshot(ops)
 
     record = run_record(ops, first.id)
@@ -281,6 +282,7 @@ def test_a_scheduled_night_with_no_new_file_loads_nothing_and_skips_every_file(o
     done = final(client, tonight.id)
     print(f"\nscheduled nightly-ingest with nothing new: {time.monotonic() - started:.1f} s")
     assert done.state.is_completed(), done.state
+    assert done.name.startswith("nightly 20")
 
     record = run_record(ops, tonight.id)
     assert record["trigger"] == "schedule"
