@@ -71,6 +71,7 @@ def ops(tmp_path_factory):
 
     started = time.monotonic()
     server_env = {k: v for k, v in env.items() if k != "PREFECT_API_URL"}
+    pg_database = prefect_database(server_env)
     server = subprocess.Popen(
         [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
         env=server_env, cwd=base, stdout=open(base / "server.log", "wb"), stderr=subprocess.STDOUT,
@@ -83,7 +84,36 @@ def ops(tmp_path_factory):
         yield {"api": api, "env": env, "base": base, "server_seconds": server_seconds}
     finally:
         stop(server)
-    print(f"\nPrefect server answered /api/health after {server_seconds:.1f} s")
+        if pg_database:
+            drop_database(pg_database)
+    print(f"\nPrefect server ({'PostgreSQL' if pg_database else 'SQLite'}) answered /api/health "
+          f"after {server_seconds:.1f} s")
+
+
+def prefect_database(server_env: dict) -> str | None:
+    """With PostgreSQL at hand (CI), the server keeps its state there, as in production; else SQLite in its home."""
+    base = os.environ.get("BAOCAO_TEST_PG_URL")
+    if not base:
+        return None
+    from sqlalchemy import create_engine
+
+    name = f"baocao_prefect_{os.getpid()}_{int(time.time())}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    host = base.split("://", 1)[1].rsplit("/", 1)[0]
+    server_env["PREFECT_API_DATABASE_CONNECTION_URL"] = f"postgresql+asyncpg://{host}/{name}"
+    return name
+
+
+def drop_database(name: str) -> None:
+    from sqlalchemy import create_engine
+
+    admin = create_engine(os.environ["BAOCAO_TEST_PG_URL"], isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def _healthy(api: str) -> bool:
