@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -95,12 +94,11 @@ def trigger_deployment(flow: str, parameters: dict, *, deployment: str = DEPLOYM
     """Ask the server at PREFECT_API_URL for a run of `flow/deployment`; with `wait`, return it once it is final."""
     from prefect.deployments import run_deployment
 
-    if not os.environ.get("PREFECT_API_URL"):
-        from prefect.settings import PREFECT_API_URL
+    from prefect.settings import PREFECT_API_URL
 
-        if not PREFECT_API_URL.value():
-            raise RuntimeError("PREFECT_API_URL is not set: start `prefect server start` and "
-                               "export PREFECT_API_URL=http://127.0.0.1:4200/api (see README, Operations)")
+    if not PREFECT_API_URL.value():
+        raise RuntimeError("PREFECT_API_URL is not set: start `prefect server start` and "
+                           "export PREFECT_API_URL=http://127.0.0.1:4200/api (see README, Operations)")
     return run_deployment(
         f"{flow}/{deployment}", parameters=parameters, idempotency_key=key or idempotency_key(flow, deployment, parameters),
         timeout=timeout if wait else 0, poll_interval=2, as_subflow=False,

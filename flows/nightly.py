@@ -33,7 +33,10 @@ IO_RETRIES = dict(retries=3, retry_delay_seconds=exponential_backoff(backoff_fac
 
 @task(name="discover-submissions", **IO_RETRIES)
 def discover_submissions(inbox: str) -> tuple[list[InboxFile], list]:
-    """List the inbox (I/O: retried)."""
+    """List the inbox (I/O: retried, so a share that is not mounted yet gets a few chances)."""
+    if not Path(inbox).is_dir():
+        raise FileNotFoundError(f"inbox {inbox} is not a folder: mount it, or set BAOCAO_INBOX to the folder "
+                                "districts' files arrive in")
     return discover_inbox(Path(inbox))
 
 

@@ -378,17 +378,20 @@ def test_a_process_work_pool_and_a_worker_run_the_same_flow(ops, client):
 
 
 def test_a_failing_database_is_retried_and_a_bug_is_not(ops, client, tmp_path):
-    from flows.nightly import ingest_batch
+    from flows.nightly import discover_submissions, ingest_batch
 
     quick = ingest_batch.with_options(retry_delay_seconds=0, retry_jitter_factor=None)
     (tmp_path / "warehouse.db").mkdir()  # a database SQLite cannot open: an I/O failure
     unreachable = quick([], f"sqlite:///{tmp_path / 'warehouse.db'}", str(tmp_path / "archive"), "r", return_state=True)
     misconfigured = quick([], "nonsense://warehouse", str(tmp_path / "archive"), "r", return_state=True)
-    assert unreachable.is_failed() and misconfigured.is_failed()
+    unmounted = discover_submissions.with_options(retry_delay_seconds=0, retry_jitter_factor=None)(
+        str(tmp_path / "inbox-not-mounted"), return_state=True)
+    states = (unreachable, misconfigured, unmounted)
+    assert all(s.is_failed() for s in states)
     # task runs reach the server as events: wait until it holds their final state
     runs = [wait_for(lambda s=s: _final_task_run(client, s.state_details.task_run_id), 30, "the task run's events")
-            for s in (unreachable, misconfigured)]
-    assert [r.run_count for r in runs] == [1 + ingest_batch.retries, 1]
+            for s in states]
+    assert [r.run_count for r in runs] == [1 + ingest_batch.retries, 1, 1 + discover_submissions.retries]
 
 
 def _final_task_run(client, task_run_id):
