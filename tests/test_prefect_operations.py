@@ -377,20 +377,35 @@ def test_a_process_work_pool_and_a_worker_run_the_same_flow(ops, client):
     assert (record["flow"], record["trigger"], record["files_seen"]) == ("rerun-period", "rerun", 3)
 
 
+RETRY_PROBE = """
+import sys
+from pathlib import Path
+from flows.nightly import discover_submissions, ingest_batch
+
+tmp = Path(sys.argv[1])
+(tmp / "warehouse.db").mkdir()  # a database SQLite cannot open: an I/O failure
+quick = ingest_batch.with_options(retry_delay_seconds=0, retry_jitter_factor=None)
+states = [
+    quick([], f"sqlite:///{tmp / 'warehouse.db'}", str(tmp / "archive"), "r", return_state=True),
+    quick([], "nonsense://warehouse", str(tmp / "archive"), "r", return_state=True),
+    discover_submissions.with_options(retry_delay_seconds=0, retry_jitter_factor=None)(
+        str(tmp / "inbox-not-mounted"), return_state=True),
+]
+print(" ".join(f"{s.type.value}:{s.state_details.task_run_id}" for s in states))
+"""
+
+
 def test_a_failing_database_is_retried_and_a_bug_is_not(ops, client, tmp_path):
     from flows.nightly import discover_submissions, ingest_batch
 
-    quick = ingest_batch.with_options(retry_delay_seconds=0, retry_jitter_factor=None)
-    (tmp_path / "warehouse.db").mkdir()  # a database SQLite cannot open: an I/O failure
-    unreachable = quick([], f"sqlite:///{tmp_path / 'warehouse.db'}", str(tmp_path / "archive"), "r", return_state=True)
-    misconfigured = quick([], "nonsense://warehouse", str(tmp_path / "archive"), "r", return_state=True)
-    unmounted = discover_submissions.with_options(retry_delay_seconds=0, retry_jitter_factor=None)(
-        str(tmp_path / "inbox-not-mounted"), return_state=True)
-    states = (unreachable, misconfigured, unmounted)
-    assert all(s.is_failed() for s in states)
+    # in a process of its own, so its task-run events go to this module's server whatever this process set up before
+    probe = subprocess.run([sys.executable, "-c", RETRY_PROBE, str(tmp_path)], env=ops["env"], cwd=ROOT,
+                           capture_output=True, text=True, timeout=120)
+    assert probe.returncode == 0, probe.stderr[-3000:]
+    states = [item.split(":", 1) for item in probe.stdout.split()[-3:]]
+    assert [state for state, _ in states] == ["FAILED"] * 3
     # task runs reach the server as events: wait until it holds their final state
-    runs = [wait_for(lambda s=s: _final_task_run(client, s.state_details.task_run_id), 30, "the task run's events")
-            for s in states]
+    runs = [wait_for(lambda i=i: _final_task_run(client, i), 30, "the task run's events") for _, i in states]
     assert [r.run_count for r in runs] == [1 + ingest_batch.retries, 1, 1 + discover_submissions.retries]
 
 
