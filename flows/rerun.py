@@ -9,7 +9,7 @@ from prefect.runtime import flow_run
 from sqlalchemy import select
 
 from config.settings import load_settings
-from flows.nightly import IO_RETRIES, publish_artifacts, trigger_of
+from flows.shared import IO_RETRIES, publish_artifacts, trigger_of
 from tasks.load import FileOutcome, outcome_of, replace_submission
 from tasks.process import process_submission
 from tasks.publish import finish_run, start_run

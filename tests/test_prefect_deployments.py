@@ -71,7 +71,7 @@ def test_only_io_failures_are_retried(error, retried):
     from prefect.states import Failed
     from sqlalchemy.exc import OperationalError
 
-    from flows.nightly import io_failure
+    from flows.shared import io_failure
 
     assert io_failure(None, None, Failed(data=error)) is retried
     assert io_failure(None, None, Failed(data=OperationalError("SELECT 1", {}, Exception("server closed")))) is True
