@@ -195,9 +195,16 @@ def _warehouse_completeness(period: str, province: str, format: OutputFormat) ->
 @app.command()
 def run(
     inbox: Path = typer.Option(None, "--inbox", help="Inbox folder (default: BAOCAO_INBOX or examples/inbox)."),
+    via_server: bool = typer.Option(False, "--via-server", help="Ask the Prefect server (PREFECT_API_URL) to run "
+                                    "the nightly-ingest deployment instead of running it in this process."),
+    wait: bool = typer.Option(True, "--wait/--no-wait", help="With --via-server: wait for the run to finish."),
+    deployment: str = typer.Option("baocao", "--deployment", help="With --via-server: baocao (served) or baocao-pool."),
 ) -> None:
     """Run the nightly flow by hand (Prefect, ephemeral unless PREFECT_API_URL is set)."""
     _prefect_env()
+    if via_server:
+        _trigger("nightly-ingest", {"inbox": str(inbox)} if inbox else {}, None, wait, deployment)
+        return
     from flows.nightly import nightly_ingest
 
     summary = nightly_ingest(inbox=str(inbox) if inbox else None, trigger="manual")
@@ -209,12 +216,72 @@ def run(
 def rerun(
     period: str = typer.Option(..., "--period", help="Reporting period, YYYY or YYYY-YYYY (the seed: 2016-2020)."),
     unit: str = typer.Option(None, "--unit", help="Only this unit (GSO code or name)."),
+    via_server: bool = typer.Option(False, "--via-server", help="Ask the Prefect server (PREFECT_API_URL) to run "
+                                    "the rerun-period deployment: queued behind any other rerun, shown in the UI."),
+    key: str = typer.Option(None, "--key", help="With --via-server: idempotency key (default: flow, parameters and "
+                            "the current minute, so a double click starts one run)."),
+    wait: bool = typer.Option(True, "--wait/--no-wait", help="With --via-server: wait for the run to finish."),
+    deployment: str = typer.Option("baocao", "--deployment", help="With --via-server: baocao (served) or baocao-pool."),
 ) -> None:
-    """Reprocess one period's current submissions from the archive, in-process."""
+    """Reprocess one period's current submissions from the archive, in-process or on the server."""
     _prefect_env()
+    from flows.rerun import checked_period
+
+    try:
+        period = checked_period(period)
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2)
+    if via_server:
+        _trigger("rerun-period", {"period": period, **({"unit": unit} if unit else {})}, key, wait, deployment)
+        return
     from flows.rerun import rerun_period
 
     _print_summary(rerun_period(period=period, unit=unit))
+
+
+def _trigger(flow: str, parameters: dict, key: str | None, wait: bool, deployment: str) -> None:
+    from flows.deployments import trigger_deployment
+
+    try:
+        run = trigger_deployment(flow, parameters, deployment=deployment, key=key, wait=wait)
+    except RuntimeError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2)
+    state = run.state.type.value if run.state else "UNKNOWN"
+    typer.echo(f"{flow}: flow run {run.name} ({run.id}) {state}")
+    api = os.environ.get("PREFECT_API_URL", "")
+    if api.endswith("/api"):
+        typer.echo(f"  watch it: {api.removesuffix('/api')}/runs/flow-run/{run.id}")
+    if wait and state != "COMPLETED":
+        raise typer.Exit(1)
+
+
+@app.command()
+def serve() -> None:
+    """Serve nightly-ingest (cron from config/schedules.yaml) and rerun-period against PREFECT_API_URL, until stopped."""
+    _prefect_env()
+    from prefect.settings import PREFECT_API_URL
+
+    if not PREFECT_API_URL.value():
+        typer.echo("PREFECT_API_URL is not set: start a server (`prefect server start`) and "
+                   "export PREFECT_API_URL=http://127.0.0.1:4200/api", err=True)
+        raise typer.Exit(2)
+    from flows.deployments import serve_deployments
+
+    serve_deployments()
+
+
+@app.command()
+def deploy(
+    pool: str = typer.Option(..., "--pool", help="A process work pool (`prefect work-pool create NAME --type process`)."),
+) -> None:
+    """Put nightly-ingest and rerun-period on a work pool; `prefect worker start --pool NAME` on any machine runs them."""
+    _prefect_env()
+    from flows.deployments import POOL_DEPLOYMENT, deploy_to_pool
+
+    ids = deploy_to_pool(pool)
+    typer.echo(f"{len(ids)} deployments on pool {pool}: nightly-ingest/{POOL_DEPLOYMENT}, rerun-period/{POOL_DEPLOYMENT}")
 
 
 @app.command()

@@ -1,11 +1,13 @@
 """rerun-period: reprocess one reporting period's current submissions from the archive, in one transaction."""
 from __future__ import annotations
 
+import re
+
 from prefect import flow, get_run_logger, task
-from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from config.settings import load_settings
+from flows.shared import IO_RETRIES, publish_artifacts, trigger_of
 from flows.steward import review_after_load
 from tasks.load import FileOutcome, rerun_period_rows
 from tasks.publish import finish_run, start_run
@@ -17,20 +19,41 @@ def rerun_period_plain(warehouse_url: str, period: str, unit: str | None = None,
     return rerun_period_rows(engine_for(warehouse_url), period, unit)
 
 
-@task(name="rerun-submissions", retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+@task(name="rerun-submissions", **IO_RETRIES)
 def rerun_submissions(warehouse_url: str, period: str, unit: str | None, run_id: str) -> list[FileOutcome]:
+    """Redo the period from the archive in one transaction (I/O: retried, and a retry starts the period over)."""
     return rerun_period_plain(warehouse_url, period, unit, run_id)
 
 
-@flow(name="rerun-period")
+PERIOD = re.compile(r"\d{4}(-\d{4})?")
+
+
+def checked_period(period: str) -> str:
+    """The period as the warehouse spells it (YYYY or YYYY-YYYY), or an error that says so."""
+    cleaned = period.strip().replace("\u2013", "-").replace("\u2014", "-").replace(" ", "")
+    if not PERIOD.fullmatch(cleaned):
+        raise ValueError(f"period {period!r} is not YYYY or YYYY-YYYY; write it like 2016-2020 (the phase) or 2020")
+    return cleaned
+
+
+def rerun_name() -> str:
+    """What the Prefect UI calls a rerun: its period and unit, so a steward finds it in the list."""
+    params = flow_run.parameters
+    return f"rerun {params.get('period')}" + (f" unit {params['unit']}" if params.get("unit") else "")
+
+
+@flow(name="rerun-period", flow_run_name=rerun_name)
 def rerun_period(period: str, unit: str | None = None) -> dict:
     """A steward's rerun of one reporting period (optionally one unit) after a fix to a file, the catalog or the rules."""
+    period = checked_period(period)
     settings = load_settings()
     upgrade(settings.warehouse_url)
     engine = engine_for(settings.warehouse_url)
-    run_id = start_run(engine, "rerun-period", "rerun", {"period": period, "unit": unit}, flow_run_id=str(flow_run.id))
+    run_id = start_run(engine, "rerun-period", trigger_of("rerun"), {"period": period, "unit": unit},
+                       flow_run_id=str(flow_run.id))
     outcomes = rerun_submissions(settings.warehouse_url, period, unit, run_id)
     summary = finish_run(engine, run_id, outcomes)
     review_after_load(settings.warehouse_url)
+    publish_artifacts(summary, outcomes, "rerun-period")
     get_run_logger().info("rerun of %s: %s submissions reprocessed", period, len(outcomes))
     return summary
