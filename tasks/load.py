@@ -1,6 +1,7 @@
 """Load processed submissions into the warehouse: one transaction per submission version."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -9,13 +10,15 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from tasks.discover import InboxFile, archive_bytes
-from tasks.process import SubmissionResult, process_submission
+from tasks.discover import InboxFile, take_file
+from tasks.process import SubmissionResult
+from tasks.read.guard import load_limits, oversized_result, process_isolated
 from warehouse.models import Fact, FindingRow, RunFile, Submission
 
 FACTS = Fact.__table__
 FINDINGS = FindingRow.__table__
 SUBMISSIONS = Submission.__table__
+log = logging.getLogger("baocao.load")
 
 
 @dataclass
@@ -148,34 +151,41 @@ def outcome_of(result: SubmissionResult) -> FileOutcome:
 
 
 def ingest_files(files: list[InboxFile], engine: Engine, archive_dir: Path, run_id: str | None) -> list[FileOutcome]:
-    """Archive, skip what is known, process and load the rest: each file in its own transaction."""
-    payloads: list[tuple[InboxFile, bytes, Path]] = []
+    """Archive, skip what is known, process the rest in a bounded worker and load it: one transaction per file."""
+    limits = load_limits()
     outcomes: list[FileOutcome] = []
+    seen: set[str] = set()  # the same bytes twice in one inbox load once
     for f in files:
         try:
-            data = f.path.read_bytes()
+            taken = take_file(f, archive_dir, limits.max_file_bytes)
         except OSError as exc:
             outcomes.append(FileOutcome(f.name, None, "quarantined", f"could not read the file: {exc.strerror}"))
             continue
-        payloads.append((f, data, archive_bytes(data, archive_dir)))
-    from tasks.read.submission import sha256_of
-
-    shas = [sha256_of(data) for _, data, _ in payloads]
-    known = known_ids(engine, shas)
-    for (f, data, archived), sha in zip(payloads, shas):
-        if sha in known:
-            outcomes.append(FileOutcome(f.name, sha, "skipped", "already loaded"))
+        if taken.sha256 in seen or known_ids(engine, [taken.sha256]):
+            outcomes.append(FileOutcome(f.name, taken.sha256, "skipped", "already loaded"))
             continue
-        known.add(sha)  # the same bytes twice in one inbox load once
-        result = process_submission(data, f.name)
+        seen.add(taken.sha256)
+        if taken.data is None:
+            result = oversized_result(taken.sha256, taken.head, f.name, taken.size, limits)
+        else:
+            result = process_isolated(taken.data, f.name, limits=limits)
+        outcomes.append(load_result(engine, result, taken.archived, run_id))
+        log.info("%s %s", outcomes[-1].outcome, f.name)
+    return outcomes
+
+
+def load_result(engine: Engine, result: SubmissionResult, archived: Path, run_id: str | None) -> FileOutcome:
+    """Write one submission; a concurrent run that loaded the same bytes, or superseded first, is not a failure."""
+    for _ in range(5):
         try:
             with engine.begin() as conn:
                 write_submission(conn, result, archive_path=str(archived), run_id=run_id, received_at=now())
+            return outcome_of(result)
         except IntegrityError:
-            outcomes.append(FileOutcome(f.name, sha, "skipped", "loaded by a concurrent run"))
-            continue
-        outcomes.append(outcome_of(result))
-    return outcomes
+            if known_ids(engine, [result.sha256]):
+                return FileOutcome(result.source, result.sha256, "skipped", "loaded by a concurrent run")
+            # another run made a version of this report current meanwhile (ux_submissions_current): read it again
+    raise RuntimeError(f"could not load {result.source}: its report kept changing under concurrent runs")
 
 
 def record_run_files(engine: Engine, run_id: str, outcomes: list[FileOutcome]) -> None:

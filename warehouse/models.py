@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
-    JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
+    JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -47,6 +47,10 @@ class Submission(Base):
     """One row per distinct file received (its bytes' SHA-256), with the report it carries."""
 
     __tablename__ = "submissions"
+    __table_args__ = (  # one current version per report (migration 0004)
+        Index("ux_submissions_current", "natural_key", unique=True,
+              sqlite_where=text("is_current"), postgresql_where=text("is_current")),
+    )
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     source: Mapped[str] = mapped_column(String(255))
     archive_path: Mapped[str | None] = mapped_column(String(255))
