@@ -163,6 +163,7 @@ def ingest_files(files: list[InboxFile], engine: Engine, archive_dir: Path, run_
             continue
         if taken.sha256 in seen or known_ids(engine, [taken.sha256]):
             outcomes.append(FileOutcome(f.name, taken.sha256, "skipped", "already loaded"))
+            log.info("skipped %s", f.name)
             continue
         seen.add(taken.sha256)
         if taken.data is None:

@@ -130,25 +130,33 @@ def _context():
     return ctx
 
 
-def _read_in_worker(conn, data: bytes, source: str, memory_bytes: int) -> None:
-    """Runs in the worker: bound the address space, then the plain pipeline; the result goes back by pipe."""
+def _read_in_worker(conn, reader, data: bytes, source: str, memory_bytes: int) -> None:
+    """Runs in the worker: bound the address space, then read; the result goes back by pipe."""
     try:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-        from tasks.process import process_submission
+        from tasks.process import quarantined
 
-        conn.send(("result", process_submission(data, source)))
-    except BaseException as exc:  # MemoryError and any failure to send the result back
+        try:
+            result = reader(data, source)
+        except MemoryError:
+            raise
+        except Exception as exc:  # a reader's bug on one file: quarantined, traceback kept
+            result = quarantined(data, source, exc)
+        conn.send(("result", result))
+    except BaseException as exc:  # MemoryError, or a result that cannot be sent back
         conn.send(("failed", "".join(traceback.format_exception(exc))))
     finally:
         conn.close()
 
 
-def process_isolated(data: bytes, source: str, *, limits: Limits | None = None, traces_dir: Path | None = None):
-    """process_submission in a worker with a time and memory limit; a hang or crash quarantines the file.
+def process_isolated(data: bytes, source: str, *, limits: Limits | None = None, traces_dir: Path | None = None,
+                     reader=None):
+    """process_submission (or `reader`) in a fresh worker with a time and memory limit; never raises.
 
-    Reader tracebacks are written to traces_dir/<sha256>.txt (default var/traces) for developers.
+    A hang, a crash or a reader's exception quarantines the file; the traceback goes to
+    traces_dir/<sha256>.txt (default var/traces) for developers.
     """
-    from tasks.process import quarantined
+    from tasks.process import process_submission, quarantined
 
     limits = limits or load_limits()
     try:
@@ -157,16 +165,18 @@ def process_isolated(data: bytes, source: str, *, limits: Limits | None = None, 
         return quarantined(data, source, exc)
     ctx = _context()
     receive, send = ctx.Pipe(duplex=False)
-    worker = ctx.Process(target=_read_in_worker, args=(send, data, source, limits.worker_memory_bytes), daemon=True)
+    worker = ctx.Process(target=_read_in_worker, daemon=True,
+                         args=(send, reader or process_submission, data, source, limits.worker_memory_bytes))
     worker.start()
     send.close()
+    kind, payload = "died", None
     try:
         if receive.poll(limits.seconds_per_file):
             kind, payload = receive.recv()
         else:
-            kind, payload = "timeout", None
+            kind = "timeout"
     except (EOFError, OSError):
-        kind, payload = "died", None
+        pass
     finally:
         receive.close()
         if kind == "timeout":
