@@ -12,6 +12,6 @@ def safe_cell(value):
     if value is None or isinstance(value, Number):
         return value
     text = str(value)
-    if text.startswith(FORMULA_STARTS) or text.lstrip(" \u00a0").startswith(FORMULA_STARTS[:4]):
+    if text.lstrip(" \u00a0").startswith(FORMULA_STARTS):
         return "'" + text
     return text

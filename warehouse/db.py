@@ -43,9 +43,18 @@ def upgrade(url: str, revision: str = "head") -> None:
 
     engine = engine_for(url)
     with engine.begin() as conn:
+        lock_schema(conn)
         cfg = alembic_config(url)
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+
+
+def lock_schema(conn) -> None:
+    """One migrator at a time, its DDL in one transaction: two runs starting at once, or a kill mid-upgrade, leave no half schema."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # pysqlite would otherwise run the DDL outside any transaction
+    elif conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(20491014)")
 
 
 def downgrade(url: str, revision: str = "base") -> None:
