@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from config.settings import load_settings
 from tasks.load import FileOutcome, outcome_of, replace_submission
-from tasks.process import process_submission
+from tasks.read.guard import process_isolated
 from tasks.publish import finish_run, start_run
 from warehouse.db import engine_for, upgrade
 from warehouse.models import Submission
@@ -32,7 +32,7 @@ def rerun_period_plain(warehouse_url: str, period: str, unit: str | None = None,
         rows = conn.execute(query.order_by(Submission.id)).all()
         for row in rows:
             data = Path(row.archive_path).read_bytes()
-            result = process_submission(data, row.source)
+            result = process_isolated(data, row.source)  # the same time and memory bounds as the nightly run
             replace_submission(conn, result)
             outcome = outcome_of(result)
             outcomes.append(outcome)

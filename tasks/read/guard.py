@@ -126,7 +126,7 @@ def oversized_result(sha256: str, head: bytes, source: str, size: int, limits: L
 def _context():
     """A forkserver: each file gets a fresh process forked from a clean, preloaded parent (no threads, no state)."""
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["tasks.process", "tasks.load"])  # what a worker and the re-imported __main__ need
+    ctx.set_forkserver_preload(["tasks.process", "tasks.load"])  # what a worker and a re-imported __main__ need
     return ctx
 
 
