@@ -177,7 +177,7 @@ def ingest_files(files: list[InboxFile], engine: Engine, archive_dir: Path, run_
 
 def load_result(engine: Engine, result: SubmissionResult, archived: Path, run_id: str | None) -> FileOutcome:
     """Write one submission; a concurrent run that loaded the same bytes, or superseded first, is not a failure."""
-    for _ in range(5):
+    for _ in range(10):
         try:
             with engine.begin() as conn:
                 write_submission(conn, result, archive_path=str(archived), run_id=run_id, received_at=now())

@@ -156,3 +156,22 @@ def test_two_runs_at_once_load_each_file_once(tmp_path, reference, warehouse_url
     assert Counter(f["run_id"] for f in files) == Counter({rid: n_files for rid in {f["run_id"] for f in files}})
     taken = Counter(f["sha256"] for f in files if f["outcome"] != "skipped" and f["sha256"])
     assert set(taken.values()) == {1}  # every content loaded or quarantined by exactly one of the two runs
+
+
+def test_two_runs_loading_versions_of_one_report_at_once_keep_one_current_chain(tmp_path, seed_bytes, warehouse_url):
+    runs = []
+    for side in "AB":  # two gateways' inboxes, each with its own versions of the seed's report
+        inbox = tmp_path / f"inbox{side}"
+        inbox.mkdir()
+        for n in range(8):
+            (inbox / f"v{n:02d}.txt").write_bytes(seed_bytes + f"\nGhi chú: bản sửa {side}{n}\n".encode())
+        cmd, env = ingest_command(inbox, tmp_path / "var-shared", warehouse_url)
+        runs.append(subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE))
+    for proc in runs:
+        _, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err.decode(errors="replace")[-3000:]
+    with engine_for(warehouse_url).connect() as conn:
+        rows = conn.execute(text("SELECT id, version, supersedes, is_current FROM submissions ORDER BY version")).all()
+    assert [r.version for r in rows] == list(range(1, 17))
+    assert [bool(r.is_current) for r in rows] == [False] * 15 + [True]
+    assert [r.supersedes for r in rows] == [None] + [r.id for r in rows[:-1]]  # one unbroken chain
