@@ -105,18 +105,20 @@ def write_bomb_xlsx(path: Path, inflated: int = 1 << 30) -> None:
                 written += len(block)
 
 
-def build_corpus(inbox: Path, seed: bytes, bomb: Path | None = None) -> dict[str, tuple[str, str]]:
+def build_corpus(inbox: Path, seed: bytes, bomb: Path | None = None) -> dict[str, tuple[set[str], str]]:
     """Write every hostile file into `inbox` (plus the seed, twice); returns name -> (outcome, reason or rule)."""
     inbox.mkdir(parents=True, exist_ok=True)
     rng = random.Random(20201014)
     text = seed.decode("utf-8")
     files: dict[str, bytes] = {}
-    expected: dict[str, tuple[str, str]] = {}  # name -> (outcome, what its reason or a finding's rule contains)
+    # name -> (the outcomes it may end as, what its reason or one of its findings' rules contains).
+    # Two outcomes where the docx/xlsx/html readers (issue 3) change the answer but not the bar.
+    expected: dict[str, tuple[set[str], str]] = {}
 
-    def expect(name: str, outcome: str, why: str) -> None:
-        expected[name] = (outcome, why)
+    def expect(name: str, outcome: str | set[str], why: str) -> None:
+        expected[name] = ({outcome} if isinstance(outcome, str) else outcome, why)
 
-    def add(name: str, data: bytes, outcome: str, why: str) -> None:
+    def add(name: str, data: bytes, outcome: str | set[str], why: str) -> None:
         files[name] = data
         expect(name, outcome, why)
 
@@ -124,18 +126,19 @@ def build_corpus(inbox: Path, seed: bytes, bomb: Path | None = None) -> dict[str
     add("000_seed_copy.txt", seed, "skipped", "already loaded")
     add("empty.txt", b"", "quarantined", "empty")
     add("random.bin", rng.randbytes(65536), "quarantined", "NUL")
-    add("truncated.docx", docx_bytes()[:3000], "quarantined", "damaged or truncated zip")
-    add("truncated.xlsx", xlsx_bytes()[:2500], "quarantined", "damaged or truncated zip")
+    add("truncated.docx", docx_bytes()[:3000], "quarantined", "damaged")
+    add("truncated.xlsx", xlsx_bytes()[:2500], "quarantined", "damaged")
     add("page.xlsx", "<html><head><title>Biểu số 01</title></head><body><table><tr><td>Số lớp</td><td>30</td>"
-        "</tr></table></body></html>".encode(), "flagged", "metadata_missing")
+        "</tr></table></body></html>".encode(), {"flagged", "quarantined"}, "")
     add("report_as_text.docx", (EXAMPLES / "tam_duong_2020.txt").read_bytes(), "flagged", "")
-    add("xxe.docx", hostile_docx(XXE_DOCTYPE, "&xxe;"), "quarantined", "")
-    add("laughs.docx", hostile_docx(LAUGHS_DOCTYPE, "&lol9;"), "quarantined", "")
-    add("xxe.xlsx", hostile_xlsx(XXE_DOCTYPE, "&xxe;"), "quarantined", "")
-    add("laughs.xlsx", hostile_xlsx(LAUGHS_DOCTYPE, "&lol9;"), "quarantined", "")
+    xml_attack = {"quarantined", "flagged"}  # refused, or read with the entity left unexpanded
+    add("xxe.docx", hostile_docx(XXE_DOCTYPE, "&xxe;"), xml_attack, "")
+    add("laughs.docx", hostile_docx(LAUGHS_DOCTYPE, "&lol9;"), xml_attack, "")
+    add("xxe.xlsx", hostile_xlsx(XXE_DOCTYPE, "&xxe;"), xml_attack, "")
+    add("laughs.xlsx", hostile_xlsx(LAUGHS_DOCTYPE, "&lol9;"), xml_attack, "")
     add("nul.txt", b"\x00\x00" + renumbered(seed, 3001), "quarantined", "NUL")
     add("mojibake.txt", renumbered(seed, 3002).decode("utf-8").encode("utf-8").decode("latin-1").encode("utf-8"),
-        "flagged", "metadata_missing")
+        "flagged", "")
     line = seed_table_line(seed, "-\tSố lớp\tLớp\t30")
     add("letters.txt", renumbered(seed, 3003).replace(line, line.replace(b"\t30\t30\t", b"\t3O\t30\t", 1)),
         "flagged", "malformed_number")
@@ -156,7 +159,7 @@ def build_corpus(inbox: Path, seed: bytes, bomb: Path | None = None) -> dict[str
     expect("huge.txt", "quarantined", "over the limit")
     if bomb is not None:
         os.link(bomb, inbox / "bomb.xlsx") if bomb.stat().st_dev == inbox.stat().st_dev else (inbox / "bomb.xlsx").write_bytes(bomb.read_bytes())
-        expect("bomb.xlsx", "quarantined", "inflate")
+        expect("bomb.xlsx", "quarantined", "MB")
     os.symlink(PASSWD, inbox / "passwd_link.txt")
     expect("passwd_link.txt", "quarantined", "symbolic link out of the inbox")
     os.mkfifo(inbox / "pipe.txt")
