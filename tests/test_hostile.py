@@ -184,7 +184,7 @@ def test_the_seed_loads_with_its_facts(hostile_run, seed_bytes):
     seed = hostile_run["subs"][sha]
     assert (seed["status"], seed["unit_code"], seed["report_number"]) == ("flagged", "109", "2049/BC-UBND")
     assert seed["is_current"] in (1, True)
-    assert hostile_run["rules"][sha] == {"annex_parent", "annex_missing", "total_blank", "period_coverage"}
+    assert {"annex_parent", "annex_missing", "total_blank", "period_coverage"} <= hostile_run["rules"][sha]
 
 
 def test_the_run_stays_within_a_minute_and_500_mb(hostile_run):
