@@ -105,8 +105,8 @@ def check_zip(data: bytes, limits: Limits | None = None) -> None:
 
 
 def _bomb(why_en: str, why_vi: str) -> Unreadable:
-    return Unreadable(f"the file would inflate beyond what a report needs: {why_en}",
-                      f"tệp giải nén ra quá lớn so với một báo cáo: {why_vi}",
+    return Unreadable(f"the file would inflate beyond what a report needs (a zip bomb or a damaged file): {why_en}",
+                      f"tệp giải nén ra quá lớn so với một báo cáo (tệp nén độc hại hoặc bị hỏng): {why_vi}",
                       "Save the report again from Word or Excel and resend it.",
                       "Lưu lại báo cáo bằng Word hoặc Excel rồi gửi lại.")
 
