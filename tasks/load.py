@@ -153,6 +153,8 @@ def outcome_of(result: SubmissionResult) -> FileOutcome:
 def ingest_files(files: list[InboxFile], engine: Engine, archive_dir: Path, run_id: str | None) -> list[FileOutcome]:
     """Archive, skip what is known, process the rest in a bounded worker and load it: one transaction per file."""
     limits = load_limits()
+    with engine.connect():  # an unreachable warehouse fails the batch (retried) before any file is taken in
+        pass
     outcomes: list[FileOutcome] = []
     seen: set[str] = set()  # the same bytes twice in one inbox load once
     for f in files:
