@@ -1,20 +1,25 @@
 """Find the files in an inbox and keep their raw bytes in a content-addressed archive."""
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from tasks.read.submission import safe_name, sha256_of
+from tasks.read.submission import sha256_of
+
+CHUNK = 1 << 20
+HEAD = 4096
 
 
 @dataclass(frozen=True)
 class InboxFile:
     """One regular file found in the inbox (never a link out of it, never a device)."""
 
-    path: Path
-    name: str  # as received, made safe to show and store
+    path: Path  # where to open it: the file itself, or the target of a link that stays inside the inbox
+    name: str  # as received, made safe to show and store (never used as a path)
     size: int
 
 
@@ -26,31 +31,121 @@ class Skipped:
     reason: str
 
 
+@dataclass
+class Taken:
+    """One inbox file after it was archived: its hash, where its bytes are kept, and the bytes if small enough."""
+
+    sha256: str
+    archived: Path
+    size: int
+    head: bytes
+    data: bytes | None  # None when over the size limit: such a file is never held in memory whole
+
+
+def shown_name(relative: str) -> str:
+    """A received name fit to show and store: NFC, control and bidi characters replaced, at most 240 characters."""
+    parts = []
+    for part in relative.split(os.sep):
+        part = unicodedata.normalize("NFC", part)
+        parts.append("".join("_" if unicodedata.category(ch)[0] == "C" else ch for ch in part))
+    return "/".join(parts)[:240] or "unnamed"
+
+
 def discover_inbox(inbox: Path) -> tuple[list[InboxFile], list[Skipped]]:
-    """Every regular file below the inbox, sorted; symlinks and special files are reported, not followed."""
+    """Every regular file below the inbox, sorted; symlinks out of it and special files are reported, never opened."""
     inbox = Path(inbox)
     files: list[InboxFile] = []
     refused: list[Skipped] = []
     root = inbox.resolve()
-    for dirpath, dirnames, filenames in os.walk(inbox, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+
+    def unreadable_folder(exc: OSError) -> None:
+        where = os.path.relpath(exc.filename, inbox) if exc.filename else "."
+        refused.append(Skipped(shown_name(where), f"folder could not be listed: {exc.strerror}"))
+
+    for dirpath, dirnames, filenames in os.walk(inbox, followlinks=False, onerror=unreadable_folder):
+        kept = []
+        for d in sorted(dirnames):
+            if d.startswith("."):
+                continue
+            if os.path.islink(os.path.join(dirpath, d)):
+                rel = os.path.relpath(os.path.join(dirpath, d), inbox)
+                refused.append(Skipped(shown_name(rel), "symbolic link to a folder, not followed"))
+                continue
+            kept.append(d)
+        dirnames[:] = kept
         for fname in sorted(filenames):
             if fname.startswith("."):
-                continue
+                continue  # editors' and gateways' partial files (.~lock, .part) are not submissions yet
             path = Path(dirpath) / fname
-            rel = str(path.relative_to(inbox))
-            st = os.lstat(path)
+            rel = os.path.relpath(path, inbox)
+            try:
+                st = os.lstat(path)  # lstat: a FIFO or a link is judged without being opened or followed
+            except OSError as exc:
+                refused.append(Skipped(shown_name(rel), f"could not be examined: {exc.strerror}"))
+                continue
             if stat.S_ISLNK(st.st_mode):
                 target = path.resolve()
-                if not target.is_relative_to(root) or not target.is_file():
-                    refused.append(Skipped(safe_name(rel), "symbolic link out of the inbox, not followed"))
+                if not target.is_relative_to(root):
+                    refused.append(Skipped(shown_name(rel), "symbolic link out of the inbox, not followed"))
                     continue
-                st = os.stat(path)
+                try:
+                    st = os.lstat(target)
+                except OSError:
+                    refused.append(Skipped(shown_name(rel), "symbolic link to nothing"))
+                    continue
+                path = target
             if not stat.S_ISREG(st.st_mode):
-                refused.append(Skipped(safe_name(rel), "not a regular file"))
+                kind = "a named pipe (FIFO)" if stat.S_ISFIFO(st.st_mode) else "a device or socket" if not stat.S_ISDIR(st.st_mode) else "a folder"
+                refused.append(Skipped(shown_name(rel), f"not a regular file ({kind}), not opened"))
                 continue
-            files.append(InboxFile(path=path, name=rel, size=st.st_size))
+            files.append(InboxFile(path=path, name=shown_name(rel), size=st.st_size))
     return files, refused
+
+
+def open_regular(path: Path) -> int:
+    """Open a file for reading only if it is still a regular file (no link followed, a FIFO never blocks)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(0, "no longer a regular file", str(path))
+    return fd
+
+
+def take_file(f: InboxFile, archive_dir: Path, max_bytes: int) -> Taken:
+    """Stream one inbox file into the archive while hashing it; keep its bytes in memory only up to max_bytes."""
+    archive_dir = Path(archive_dir)
+    fd = open_regular(f.path)
+    digest, chunks, size, spool, spool_path = hashlib.sha256(), [], 0, None, None
+    try:
+        while chunk := os.read(fd, CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+            if spool is None and size <= max_bytes:
+                chunks.append(chunk)
+                continue
+            if spool is None:  # over the limit: spill to the archive instead of memory
+                archive_dir.mkdir(parents=True, exist_ok=True)
+                spool_path = archive_dir / f".incoming-{os.getpid()}"
+                spool = open(spool_path, "wb")
+                spool.writelines(chunks)
+                chunks = [chunks[0][:HEAD]] if chunks else [chunk[:HEAD]]
+            spool.write(chunk)
+    finally:
+        os.close(fd)
+    sha = digest.hexdigest()
+    if spool is None:
+        data = b"".join(chunks)
+        return Taken(sha, archive_bytes(data, archive_dir), size, data[:HEAD], data)
+    spool.flush()
+    os.fsync(spool.fileno())
+    spool.close()
+    target = archive_dir / sha[:2] / sha
+    if target.exists():
+        spool_path.unlink()
+    else:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(spool_path, target)
+    return Taken(sha, target, size, chunks[0][:HEAD], None)
 
 
 def archive_bytes(data: bytes, archive_dir: Path) -> Path:

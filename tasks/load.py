@@ -1,6 +1,7 @@
 """Load processed submissions into the warehouse: one transaction per submission version."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -11,9 +12,10 @@ from sqlalchemy.exc import IntegrityError
 
 from config.messages import finding, where
 from contracts.findings import Finding
-from tasks.discover import InboxFile, archive_bytes
+from tasks.discover import InboxFile, take_file
 from tasks.outliers import detect_outliers
-from tasks.process import SubmissionResult, process_submission, status_for
+from tasks.process import SubmissionResult, status_for
+from tasks.read.guard import load_limits, oversized_result, process_isolated
 from warehouse.models import Fact, FindingRow, Period, RunFile, Submission
 from warehouse.reference import due_dates, period_row
 
@@ -21,6 +23,7 @@ FACTS = Fact.__table__
 FINDINGS = FindingRow.__table__
 SUBMISSIONS = Submission.__table__
 PERIODS = Period.__table__
+log = logging.getLogger("baocao.load")
 
 
 @dataclass
@@ -283,7 +286,7 @@ def rerun_period_rows(engine: Engine, period: str, unit: str | None = None) -> l
             # at most one rerun of a period at a time: the second waits for the first to commit
             conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"rerun:{period}",))
         rows = conn.execute(query.order_by(SUBMISSIONS.c.id)).all()
-        results = [process_submission(Path(row.archive_path).read_bytes(), row.source) for row in rows]
+        results = [process_isolated(Path(row.archive_path).read_bytes(), row.source) for row in rows]
         replace_submissions(conn, results)
     return [outcome_of(r) for r in results]
 
@@ -308,33 +311,35 @@ def outcome_of(result: SubmissionResult) -> FileOutcome:
 
 
 def ingest_files(files: list[InboxFile], engine: Engine, archive_dir: Path, run_id: str | None) -> list[FileOutcome]:
-    """Archive, skip what is known, process and load the rest: each file in its own transaction."""
-    payloads: list[tuple[InboxFile, bytes, Path]] = []
+    """Archive, skip what is known, process the rest in a bounded worker and load it: one transaction per file."""
+    limits = load_limits()
+    with engine.connect():  # an unreachable warehouse fails the batch (retried) before any file is taken in
+        pass
     outcomes: list[FileOutcome] = []
+    seen: set[str] = set()  # the same bytes twice in one inbox load once
     for f in files:
         try:
-            data = f.path.read_bytes()
+            taken = take_file(f, archive_dir, limits.max_file_bytes)
         except OSError as exc:
             outcomes.append(FileOutcome(f.name, None, "quarantined", f"could not read the file: {exc.strerror}"))
             continue
-        payloads.append((f, data, archive_bytes(data, archive_dir)))
-    from tasks.read.submission import sha256_of
-
-    shas = [sha256_of(data) for _, data, _ in payloads]
-    known = known_ids(engine, shas)
-    for (f, data, archived), sha in zip(payloads, shas):
-        if sha in known:
-            outcomes.append(FileOutcome(f.name, sha, "skipped", "already loaded"))
+        if taken.sha256 in seen or known_ids(engine, [taken.sha256]):
+            outcomes.append(FileOutcome(f.name, taken.sha256, "skipped", "already loaded"))
+            log.info("skipped %s", f.name)
             continue
-        known.add(sha)  # the same bytes twice in one inbox load once
-        result = process_submission(data, f.name)
-        refused = load_once(engine, result, archive_path=str(archived), run_id=run_id)
+        seen.add(taken.sha256)
+        if taken.data is None:
+            result = oversized_result(taken.sha256, taken.head, f.name, taken.size, limits)
+        else:
+            result = process_isolated(taken.data, f.name, limits=limits)
+        refused = load_once(engine, result, archive_path=str(taken.archived), run_id=run_id)
         if refused is None:
             outcomes.append(outcome_of(result))
         elif refused == "concurrent":
-            outcomes.append(FileOutcome(f.name, sha, "skipped", "loaded by a concurrent run"))
+            outcomes.append(FileOutcome(f.name, taken.sha256, "skipped", "loaded by a concurrent run"))
         else:
-            outcomes.append(FileOutcome(f.name, sha, "quarantined", f"the warehouse refused it: {refused}"))
+            outcomes.append(FileOutcome(f.name, taken.sha256, "quarantined", f"the warehouse refused it: {refused}"))
+        log.info("%s %s", outcomes[-1].outcome, f.name)
     return outcomes
 
 
@@ -346,7 +351,8 @@ def load_once(engine: Engine, result: SubmissionResult, *, archive_path: str | N
     A concurrent run that loaded another version of the same report trips the unique index on current
     natural keys; the second try then supersedes that version.
     """
-    for attempt in (1, 2):
+    attempts = 10  # each retry re-reads the current version; more than a few runs racing on one report is rare
+    for attempt in range(1, attempts + 1):
         try:
             with engine.begin() as conn:
                 write_submission(conn, result, archive_path=archive_path, run_id=run_id, received_at=now())
@@ -354,7 +360,7 @@ def load_once(engine: Engine, result: SubmissionResult, *, archive_path: str | N
         except IntegrityError as exc:
             if known_ids(engine, [result.sha256]):
                 return "concurrent"
-            if attempt == 2:
+            if attempt == attempts:
                 return str(exc.orig).splitlines()[0]
     return None
 

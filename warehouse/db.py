@@ -41,6 +41,7 @@ def _migrate(url: str, command_name: str, revision: str) -> None:
     from alembic import command
 
     with engine_for(url).begin() as conn:
+        lock_schema(conn)
         cfg = alembic_config(url)
         cfg.attributes["connection"] = conn
         getattr(command, command_name)(cfg, revision)
@@ -54,6 +55,14 @@ def upgrade(url: str, revision: str = "head") -> None:
     """Bring the schema to `revision` with the Alembic migrations (the only way the schema changes);
     at head, bring the dimension tables in line with the reference data and the catalog."""
     _migrate(url, "upgrade", revision)
+
+
+def lock_schema(conn) -> None:
+    """One migrator at a time, its DDL in one transaction: two runs starting at once, or a kill mid-upgrade, leave no half schema."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # pysqlite would otherwise run the DDL outside any transaction
+    elif conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(20491014)")
 
 
 def downgrade(url: str, revision: str = "base") -> None:

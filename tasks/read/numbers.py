@@ -41,6 +41,8 @@ def parse_number(text: str | None) -> Number:
     if m:
         whole = m["int"].replace(".", "")
         value = float(f"{whole}.{m['frac']}" if m["frac"] else whole)
+        if value == float("inf"):  # hundreds of digits: no one reports that
+            return Number(raw, None, "malformed", percent)
         if m["sign"] in ("-", "−"):
             value = -value
         return Number(raw, value, "number", percent)
@@ -54,13 +56,14 @@ def parse_number(text: str | None) -> Number:
 
 
 def format_number(value: float | None) -> str:
-    """Write a number back the Vietnamese way: 1886 -> "1.886", 25.64 -> "25,64"."""
-    if value is None or value != value:  # None or NaN
+    """Write a number back the Vietnamese way: 1886 -> "1.886", 25.64 -> "25,64", -0.5 -> "-0,5"."""
+    if value is None or value != value or value in (float("inf"), float("-inf")):  # None, NaN, infinite
         return ""
-    if float(value).is_integer():
-        return f"{int(value):,}".replace(",", ".")
-    whole, frac = f"{value:.2f}".rstrip("0").split(".")
-    return f"{int(whole):,}".replace(",", ".") + "," + frac
+    rounded = round(abs(float(value)), 2)
+    sign = "-" if value < 0 and rounded else ""
+    whole, frac = f"{rounded:.2f}".split(".")
+    frac = frac.rstrip("0")
+    return sign + f"{int(whole):,}".replace(",", ".") + ("," + frac if frac else "")
 
 
 def read_stored(stored: float, text: str, counts_whole_things: bool) -> Number:

@@ -117,6 +117,9 @@ def decode_text(data: bytes) -> tuple[str, str]:
 
 def read_document(data: bytes, source: str) -> Document:
     """Any supported file to a Document with its metadata resolved; raises Unreadable with the reason."""
+    from tasks.read.guard import check_bytes  # here, not at the top: guard imports Unreadable from this module
+
+    check_bytes(data)  # empty, oversized, zip bombs and damaged zips: refused before any reader
     sha = sha256_of(data)
     fmt = detect_format(data)
     if fmt in ("docx", "xlsx", "odt", "ods", "zip"):
