@@ -9,8 +9,8 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
-from tasks.discover import InboxFile, archive_bytes
-from tasks.process import SubmissionResult, process_submission
+from tasks.discover import InboxFile, archive_many
+from tasks.process import SubmissionResult, process_batch
 from warehouse.models import Fact, FindingRow, RunFile, Submission
 
 FACTS = Fact.__table__
@@ -71,6 +71,19 @@ def fact_rows(result: SubmissionResult) -> list[dict]:
     return rows
 
 
+def batch_fact_rows(results: list[SubmissionResult]) -> list[dict]:
+    """fact_rows for a whole batch, converted column by column rather than cell by cell."""
+    frames = [r.facts for r in results if not r.facts.empty]
+    if not frames:
+        return []
+    frame = pd.concat(frames, ignore_index=True).rename(
+        columns={"submission": "submission_id", "group": "group_no", "column": "column_header"})
+    plain = frame.astype(object).where(frame.notna(), None)
+    for col in ("year", "line"):
+        plain[col] = [None if v is None else int(v) for v in plain[col]]
+    return plain.to_dict("records")
+
+
 def finding_rows(result: SubmissionResult) -> list[dict]:
     rows = []
     for f in result.findings:
@@ -86,6 +99,16 @@ def finding_rows(result: SubmissionResult) -> list[dict]:
 def write_submission(conn: Connection, result: SubmissionResult, *, archive_path: str | None,
                      run_id: str | None, received_at: datetime) -> None:
     """Insert one submission with its facts and findings; supersede the current version of its report."""
+    write_submission_row(conn, result, archive_path=archive_path, run_id=run_id, received_at=received_at)
+    if rows := fact_rows(result):
+        conn.execute(FACTS.insert(), rows)
+    if rows := finding_rows(result):
+        conn.execute(FINDINGS.insert(), rows)
+
+
+def write_submission_row(conn: Connection, result: SubmissionResult, *, archive_path: str | None,
+                         run_id: str | None, received_at: datetime) -> None:
+    """The submission's own row, superseding the current version of its report."""
     meta = result.document.meta if result.document else None
     key = natural_key(result)
     version, supersedes = 1, None
@@ -108,10 +131,6 @@ def write_submission(conn: Connection, result: SubmissionResult, *, archive_path
         is_current=result.status != "quarantined", received_at=received_at, loaded_at=now(), run_id=run_id,
         errors=_count(result, "error"), warnings=_count(result, "warning"),
     ))
-    if rows := fact_rows(result):
-        conn.execute(FACTS.insert(), rows)
-    if rows := finding_rows(result):
-        conn.execute(FINDINGS.insert(), rows)
 
 
 def replace_submission(conn: Connection, result: SubmissionResult) -> None:
@@ -157,22 +176,47 @@ def ingest_files(files: list[InboxFile], engine: Engine, archive_dir: Path, run_
         except OSError as exc:
             outcomes.append(FileOutcome(f.name, None, "quarantined", f"could not read the file: {exc.strerror}"))
             continue
-        payloads.append((f, data, archive_bytes(data, archive_dir)))
+        payloads.append((f, data, None))
+    archived = archive_many([data for _, data, _ in payloads], archive_dir)
+    payloads = [(f, data, path) for (f, data, _), path in zip(payloads, archived)]
     from tasks.read.submission import sha256_of
 
     shas = [sha256_of(data) for _, data, _ in payloads]
     known = known_ids(engine, shas)
+    fresh: list[tuple[InboxFile, bytes, Path]] = []
     for (f, data, archived), sha in zip(payloads, shas):
         if sha in known:
             outcomes.append(FileOutcome(f.name, sha, "skipped", "already loaded"))
             continue
         known.add(sha)  # the same bytes twice in one inbox load once
-        result = process_submission(data, f.name)
+        fresh.append((f, data, archived))
+    results = process_batch([(data, f.name) for f, data, _ in fresh])
+    return outcomes + write_batch(engine, results, [str(archived) for _, _, archived in fresh], run_id)
+
+
+def write_batch(engine: Engine, results: list[SubmissionResult], archive_paths: list[str],
+                run_id: str | None) -> list[FileOutcome]:
+    """Load a batch in one transaction (each submission stays whole: all its rows or none); if a
+    concurrent run loaded one of them first, fall back to a transaction per submission."""
+    received = now()
+    try:
+        with engine.begin() as conn:
+            for result, archived in zip(results, archive_paths):
+                write_submission_row(conn, result, archive_path=archived, run_id=run_id, received_at=received)
+            if rows := batch_fact_rows(results):
+                conn.execute(FACTS.insert(), rows)
+            if rows := [row for r in results for row in finding_rows(r)]:
+                conn.execute(FINDINGS.insert(), rows)
+        return [outcome_of(r) for r in results]
+    except IntegrityError:
+        pass
+    outcomes = []
+    for result, archived in zip(results, archive_paths):
         try:
             with engine.begin() as conn:
-                write_submission(conn, result, archive_path=str(archived), run_id=run_id, received_at=now())
+                write_submission(conn, result, archive_path=archived, run_id=run_id, received_at=now())
         except IntegrityError:
-            outcomes.append(FileOutcome(f.name, sha, "skipped", "loaded by a concurrent run"))
+            outcomes.append(FileOutcome(result.source, result.sha256, "skipped", "loaded by a concurrent run"))
             continue
         outcomes.append(outcome_of(result))
     return outcomes

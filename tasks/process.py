@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+import numpy as np
 import pandas as pd
 
 from config.catalog import load_forms
@@ -13,10 +14,10 @@ from contracts.facts import FACT_COLUMNS
 from contracts.findings import Finding, worst_severity
 from tasks.read.submission import Unreadable, detect_format, read_document, sha256_of
 from tasks.reconcile import (
-    check_metadata, check_period_coverage, cross_check_annexes, reconcile_group_totals, reconcile_pairs,
-    reconcile_totals,
+    check_metadata, check_period_coverage_of_years, cross_check_annexes, reconcile_group_totals, reconcile_pairs,
+    reconcile_totals, reported_years,
 )
-from tasks.tabulate import facts_of, tabulate
+from tasks.tabulate import CELL_COLUMNS, facts_of, tabulate_records
 from tasks.validate import validate_facts
 
 
@@ -67,22 +68,64 @@ def quarantined(data: bytes, source: str, exc: Exception) -> SubmissionResult:
 
 def process_submission(data: bytes, source: str) -> SubmissionResult:
     """Read, tabulate, validate and reconcile one file; never raises on bad data."""
-    try:
-        doc = read_document(data, source)
-    except Exception as exc:  # a reader's bug on one file must not stop the batch
-        return quarantined(data, source, exc)
+    return process_batch([(data, source)])[0]
+
+
+def _by_submission(pairs: list[tuple[str, Finding]]) -> dict[str, list[Finding]]:
+    out: dict[str, list[Finding]] = {}
+    for sub, f in pairs:
+        out.setdefault(sub, []).append(f)
+    return out
+
+
+def process_batch(files: list[tuple[bytes, str]]) -> list[SubmissionResult]:
+    """process_submission for many files at once: read and tabulate each, then validate and reconcile
+    one frame of the whole batch (pandas' cost is per call, not per row). Results in input order."""
     forms = load_forms()
-    cells, findings = tabulate(doc, forms)
-    facts = facts_of(cells)
-    facts, contract = validate_facts(facts)
-    findings += [f for _, f in contract]
-    findings += check_metadata(doc)
-    findings += cross_check_annexes(doc, forms)
-    findings += [f for _, f in reconcile_totals(cells)]
-    findings += [f for _, f in reconcile_group_totals(cells, forms)]
-    findings += [f for _, f in reconcile_pairs(cells)]
-    findings += check_period_coverage(doc, cells)
-    return SubmissionResult(
-        source=source, sha256=doc.sha256, format=doc.format, encoding=doc.encoding,
-        status=status_for(findings), document=doc, facts=facts, findings=findings,
-    )
+    results: list[SubmissionResult | None] = [None] * len(files)
+    read: list[tuple[int, Document, list[Finding]]] = []
+    first: dict[str, int] = {}
+    copies: list[tuple[int, int]] = []
+    records: list[dict] = []
+    for i, (data, source) in enumerate(files):
+        try:
+            doc = read_document(data, source)
+        except Exception as exc:  # a reader's bug on one file must not stop the batch
+            results[i] = quarantined(data, source, exc)
+            continue
+        if doc.sha256 in first:  # the same bytes twice: frames are keyed by content, so process once
+            copies.append((i, first[doc.sha256]))
+            continue
+        first[doc.sha256] = i
+        doc_records, doc_findings = tabulate_records(doc, forms)
+        records += doc_records
+        read.append((i, doc, doc_findings))
+    cells = pd.DataFrame.from_records(records, columns=CELL_COLUMNS)
+    facts, contract = validate_facts(facts_of(cells))
+    contract_of = _by_submission(contract)
+    totals_of = _by_submission(reconcile_totals(cells))
+    groups_of = _by_submission(reconcile_group_totals(cells, forms))
+    pairs_of = _by_submission(reconcile_pairs(cells))
+    years_of = reported_years(cells) if not cells.empty else {}
+    # Facts come document by document, so each submission's facts are one slice of the batch's frame.
+    subs = facts["submission"].to_numpy()
+    starts = [0, *(np.flatnonzero(subs[1:] != subs[:-1]) + 1).tolist()] if len(subs) else []
+    bounds = {subs[a]: (a, b) for a, b in zip(starts, [*starts[1:], len(subs)])}
+    for i, doc, findings in read:
+        sha = doc.sha256
+        a, b = bounds.get(sha, (0, 0))
+        doc_facts = facts.iloc[a:b].reset_index(drop=True)
+        findings += contract_of.get(sha, [])
+        findings += check_metadata(doc)
+        findings += cross_check_annexes(doc, forms)
+        findings += totals_of.get(sha, [])
+        findings += groups_of.get(sha, [])
+        findings += pairs_of.get(sha, [])
+        findings += check_period_coverage_of_years(doc, years_of.get(sha, []))
+        results[i] = SubmissionResult(
+            source=doc.source, sha256=sha, format=doc.format, encoding=doc.encoding,
+            status=status_for(findings), document=doc, facts=doc_facts, findings=findings,
+        )
+    for i, original in copies:
+        results[i] = replace(results[original], source=files[i][1])
+    return results
