@@ -79,9 +79,11 @@ def batch_fact_rows(results: list[SubmissionResult]) -> list[dict]:
     frame = pd.concat(frames, ignore_index=True).rename(
         columns={"submission": "submission_id", "group": "group_no", "column": "column_header"})
     plain = frame.astype(object).where(frame.notna(), None)
+    columns = {col: plain[col].tolist() for col in plain.columns}
     for col in ("year", "line"):
-        plain[col] = [None if v is None else int(v) for v in plain[col]]
-    return plain.to_dict("records")
+        columns[col] = [None if v is None else int(v) for v in columns[col]]
+    names = list(columns)
+    return [dict(zip(names, values)) for values in zip(*columns.values())]
 
 
 def finding_rows(result: SubmissionResult) -> list[dict]:
@@ -109,28 +111,55 @@ def write_submission(conn: Connection, result: SubmissionResult, *, archive_path
 def write_submission_row(conn: Connection, result: SubmissionResult, *, archive_path: str | None,
                          run_id: str | None, received_at: datetime) -> None:
     """The submission's own row, superseding the current version of its report."""
-    meta = result.document.meta if result.document else None
-    key = natural_key(result)
-    version, supersedes = 1, None
-    if key is not None:
-        previous = conn.execute(
-            select(SUBMISSIONS.c.id, SUBMISSIONS.c.version)
-            .where(SUBMISSIONS.c.natural_key == key, SUBMISSIONS.c.is_current.is_(True))
+    write_submission_rows(conn, [result], [archive_path], run_id=run_id, received_at=received_at)
+
+
+def write_submission_rows(conn: Connection, results: list[SubmissionResult], archive_paths: list[str | None], *,
+                          run_id: str | None, received_at: datetime) -> None:
+    """Many submissions' rows in one insert; each supersedes the current version of its report, in order
+    (a later file of the batch supersedes an earlier one with the same natural key)."""
+    keys = [natural_key(r) for r in results]
+    wanted = sorted({k for k in keys if k is not None})
+    current: dict[str, tuple[str, int]] = {}
+    for start in range(0, len(wanted), 500):
+        for row in conn.execute(
+            select(SUBMISSIONS.c.natural_key, SUBMISSIONS.c.id, SUBMISSIONS.c.version)
+            .where(SUBMISSIONS.c.natural_key.in_(wanted[start:start + 500]), SUBMISSIONS.c.is_current.is_(True))
             .with_for_update()
-        ).first()
-        if previous is not None:
-            version, supersedes = previous.version + 1, previous.id
-            conn.execute(update(SUBMISSIONS).where(SUBMISSIONS.c.id == previous.id).values(is_current=False))
-    conn.execute(SUBMISSIONS.insert().values(
-        id=result.sha256, source=result.source, archive_path=archive_path, format=result.format,
-        encoding=result.encoding, status=result.status, reason=result.reason,
-        unit_code=meta.unit_code if meta else None, unit_name=meta.unit_name if meta else None,
-        province_code=meta.province_code if meta else None, program=meta.program if meta else None,
-        period=meta.period if meta else None, report_number=meta.number if meta else None,
-        report_date=meta.date if meta else None, natural_key=key, version=version, supersedes=supersedes,
-        is_current=result.status != "quarantined", received_at=received_at, loaded_at=now(), run_id=run_id,
-        errors=_count(result, "error"), warnings=_count(result, "warning"),
-    ))
+        ):
+            current[row.natural_key] = (row.id, row.version)
+    in_db = {sid for sid, _ in current.values()}
+    rows: list[dict] = []
+    by_id: dict[str, dict] = {}
+    retired: list[str] = []
+    for result, archive_path, key in zip(results, archive_paths, keys):
+        meta = result.document.meta if result.document else None
+        version, supersedes = 1, None
+        if key is not None and key in current:
+            supersedes, previous_version = current[key]
+            version = previous_version + 1
+            if supersedes in by_id:
+                by_id[supersedes]["is_current"] = False
+            elif supersedes in in_db:
+                retired.append(supersedes)
+        row = dict(
+            id=result.sha256, source=result.source, archive_path=archive_path, format=result.format,
+            encoding=result.encoding, status=result.status, reason=result.reason,
+            unit_code=meta.unit_code if meta else None, unit_name=meta.unit_name if meta else None,
+            province_code=meta.province_code if meta else None, program=meta.program if meta else None,
+            period=meta.period if meta else None, report_number=meta.number if meta else None,
+            report_date=meta.date if meta else None, natural_key=key, version=version, supersedes=supersedes,
+            is_current=result.status != "quarantined", received_at=received_at, loaded_at=now(), run_id=run_id,
+            errors=_count(result, "error"), warnings=_count(result, "warning"),
+        )
+        rows.append(row)
+        by_id[result.sha256] = row
+        if key is not None and row["is_current"]:
+            current[key] = (result.sha256, version)
+    for sid in retired:
+        conn.execute(update(SUBMISSIONS).where(SUBMISSIONS.c.id == sid).values(is_current=False))
+    if rows:
+        conn.execute(SUBMISSIONS.insert(), rows)
 
 
 def replace_submission(conn: Connection, result: SubmissionResult) -> None:
@@ -201,8 +230,7 @@ def write_batch(engine: Engine, results: list[SubmissionResult], archive_paths: 
     received = now()
     try:
         with engine.begin() as conn:
-            for result, archived in zip(results, archive_paths):
-                write_submission_row(conn, result, archive_path=archived, run_id=run_id, received_at=received)
+            write_submission_rows(conn, results, archive_paths, run_id=run_id, received_at=received)
             if rows := batch_fact_rows(results):
                 conn.execute(FACTS.insert(), rows)
             if rows := [row for r in results for row in finding_rows(r)]:

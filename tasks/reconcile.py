@@ -29,6 +29,15 @@ def _skip(missing: str, n_present: int, n_cells: int) -> bool:
     return False
 
 
+def _skip_mask(missing: str, n_present: pd.Series, n_cells: pd.Series) -> pd.Series:
+    """_skip for many sums at once."""
+    if missing == "skip_if_all_missing":
+        return n_present == 0
+    if missing == "skip_if_any_missing":
+        return n_present < n_cells
+    return pd.Series(False, index=n_present.index)
+
+
 def reconcile_totals(cells: pd.DataFrame) -> list[tuple[str, Finding]]:
     """A phase total equals the sum of its years (plan and actual apart); a blank total is a warning."""
     if cells.empty:
@@ -48,7 +57,8 @@ def reconcile_totals(cells: pd.DataFrame) -> list[tuple[str, Finding]]:
     joined = totals.join(sums, how="inner")
     # Only the totals that can fail go through the Python loop below.
     off = (joined["value"] - joined["expected"]).abs() > tolerance
-    joined = joined[(joined["kind"] == "blank") | (joined["kind"].isin(_NUMERIC) & off)]
+    skipped = _skip_mask(missing, joined["n_present"], joined["n_cells"])
+    joined = joined[~skipped & ((joined["kind"] == "blank") | (joined["kind"].isin(_NUMERIC) & off))]
     for key, row in joined.iterrows():
         sub = key[0]
         if _skip(missing, int(row["n_present"]), int(row["n_cells"])):
