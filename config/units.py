@@ -53,17 +53,19 @@ def districts_of(province_code: str) -> list[Unit]:
 
 
 @lru_cache(maxsize=1)
-def _folded_districts() -> tuple[tuple[Unit, str, re.Pattern], ...]:
-    """(unit, folded name, its 'huyện X' pattern), built once per process: ~2 800 patterns overflow re's cache."""
-    out = []
-    for u in legacy_districts():
-        name = fold(u.name)
-        out.append((u, name, re.compile(rf"\b(?:{'|'.join(_PREFIXES)}) {re.escape(name)}\b")))
-    return tuple(out)
+def _folded_districts() -> tuple[tuple[Unit, str], ...]:
+    """(unit, folded name), folded once per process rather than once per report."""
+    return tuple((u, fold(u.name)) for u in legacy_districts())
+
+
+@lru_cache(maxsize=None)
+def _named(name: str) -> re.Pattern:
+    """'huyện X' and its kin, compiled once: ~2 800 patterns would overflow re's own cache."""
+    return re.compile(rf"\b(?:{'|'.join(_PREFIXES)}) {re.escape(name)}\b")
 
 
 @lru_cache(maxsize=1)
-def _districts_by_province() -> dict[str, list[tuple[Unit, str, re.Pattern]]]:
+def _districts_by_province() -> dict[str, list[tuple[Unit, str]]]:
     out: dict[str, list] = {}
     for entry in _folded_districts():
         out.setdefault(entry[0].province_code, []).append(entry)
@@ -83,10 +85,10 @@ def resolve_unit(text: str) -> Unit | None:
     counts: Counter[Unit] = Counter()
     candidates = [d for code in sorted(provinces) for d in _districts_by_province()[code]] if provinces \
         else _folded_districts()
-    for unit, name, pattern in candidates:
+    for unit, name in candidates:
         if name not in folded:
             continue  # a name that does not occur at all counts 0: skip its regex
-        counts[unit] += len(pattern.findall(folded))
+        counts[unit] += len(_named(name).findall(folded))
     if not counts or counts.most_common(1)[0][1] == 0:
         return None
     return counts.most_common(1)[0][0]

@@ -1,13 +1,17 @@
 """One submission through the plain steps: read, tabulate, validate, reconcile. No Prefect, no warehouse."""
 from __future__ import annotations
 
+import multiprocessing
 import traceback
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from config.catalog import load_forms
+from config.settings import load_settings
 from config.messages import finding
 from contracts.document import Document
 from contracts.facts import FACT_COLUMNS
@@ -78,26 +82,69 @@ def _by_submission(pairs: list[tuple[str, Finding]]) -> dict[str, list[Finding]]
     return out
 
 
-def process_batch(files: list[tuple[bytes, str]]) -> list[SubmissionResult]:
-    """process_submission for many files at once: read and tabulate each, then validate and reconcile
-    one frame of the whole batch (pandas' cost is per call, not per row). Results in input order."""
+def read_and_tabulate(files: list[tuple[int, bytes, str]]) -> list[tuple[int, object, list[Finding], list[dict]]]:
+    """Read and tabulate files: (index, Document or quarantined result, findings, cell records) each.
+    Plain and picklable, so a pool of processes can share a batch's reading."""
     forms = load_forms()
-    results: list[SubmissionResult | None] = [None] * len(files)
-    read: list[tuple[int, Document, list[Finding]]] = []
-    first: dict[str, int] = {}
-    copies: list[tuple[int, int]] = []
-    records: list[dict] = []
-    for i, (data, source) in enumerate(files):
+    out = []
+    for i, data, source in files:
         try:
             doc = read_document(data, source)
         except Exception as exc:  # a reader's bug on one file must not stop the batch
-            results[i] = quarantined(data, source, exc)
+            out.append((i, quarantined(data, source, exc), [], []))
             continue
-        if doc.sha256 in first:  # the same bytes twice: frames are keyed by content, so process once
-            copies.append((i, first[doc.sha256]))
+        records, findings = tabulate_records(doc, forms)
+        out.append((i, doc, findings, records))
+    return out
+
+
+PARALLEL_MIN = 20  # fewer files than this are read in-process: a worker's round trip would cost more
+_pool: ProcessPoolExecutor | None = None
+
+
+def _workers_pool(workers: int) -> ProcessPoolExecutor:
+    """One pool per process, started on first use. Spawned, not forked: the flow's process runs
+    Prefect's threads, and a fork copies their locks."""
+    global _pool
+    if _pool is None or _pool._max_workers != workers:
+        _pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+    return _pool
+
+
+def process_batch(files: list[tuple[bytes, str]], workers: int | None = None) -> list[SubmissionResult]:
+    """process_submission for many files at once: read and tabulate each (on `workers` processes,
+    BAOCAO_WORKERS by default), then validate and reconcile one frame of the whole batch (pandas'
+    cost is per call, not per row). Results in input order."""
+    forms = load_forms()
+    workers = load_settings().workers if workers is None else workers
+    results: list[SubmissionResult | None] = [None] * len(files)
+    first: dict[str, int] = {}
+    copies: list[tuple[int, int]] = []
+    unique: list[tuple[int, bytes, str]] = []
+    for i, (data, source) in enumerate(files):
+        sha = sha256_of(data)
+        if sha in first:  # the same bytes twice: frames are keyed by content, so process once
+            copies.append((i, first[sha]))
             continue
-        first[doc.sha256] = i
-        doc_records, doc_findings = tabulate_records(doc, forms)
+        first[sha] = i
+        unique.append((i, data, source))
+    if workers > 1 and len(unique) >= PARALLEL_MIN:
+        size = -(-len(unique) // workers)
+        chunks = [unique[k:k + size] for k in range(0, len(unique), size)]
+        try:
+            done = [item for part in _workers_pool(workers).map(read_and_tabulate, chunks) for item in part]
+        except BrokenProcessPool:  # a worker died (killed, out of memory): read this batch here instead
+            global _pool
+            _pool = None
+            done = read_and_tabulate(unique)
+    else:
+        done = read_and_tabulate(unique)
+    read: list[tuple[int, Document, list[Finding]]] = []
+    records: list[dict] = []
+    for i, doc, doc_findings, doc_records in done:
+        if isinstance(doc, SubmissionResult):
+            results[i] = doc
+            continue
         records += doc_records
         read.append((i, doc, doc_findings))
     cells = pd.DataFrame.from_records(records, columns=CELL_COLUMNS)

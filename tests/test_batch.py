@@ -43,3 +43,13 @@ def test_a_later_file_of_the_same_batch_supersedes_an_earlier_one(tmp_path, seed
     assert [(r.source, r.version, bool(r.is_current)) for r in rows] == [
         ("a_first.txt", 1, False), ("b_corrected.txt", 2, True)]
     assert facts == 140
+
+
+def test_two_reading_processes_give_what_one_gives(tmp_path):
+    synth_corpus(24, tmp_path, seed=12, error_rate=0.5)
+    files = [(p.read_bytes(), p.name) for p in sorted((tmp_path / "inbox").iterdir())]
+    files.append((b"\x00\x01binary", "bad.bin"))
+    one, two = process_batch(files, workers=1), process_batch(files, workers=2)
+    assert [(r.source, r.status, [f.to_dict() for f in r.findings]) for r in one] == \
+        [(r.source, r.status, [f.to_dict() for f in r.findings]) for r in two]
+    assert sum(len(r.facts) for r in one) == sum(len(r.facts) for r in two) > 0
