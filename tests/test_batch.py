@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from sqlalchemy import text
 
 from tasks.discover import discover_inbox
@@ -26,8 +27,9 @@ def test_a_batch_finds_what_one_file_at_a_time_finds(tmp_path, seed_bytes):
     assert [f.to_dict() for f in batch[-1].findings] == [f.to_dict() for f in batch[-3].findings]
 
 
-def test_a_later_file_of_the_same_batch_supersedes_an_earlier_one(tmp_path, seed_bytes):
-    url = f"sqlite:///{tmp_path / 'w.db'}"
+@pytest.mark.parametrize("db", ["sqlite_url", "pg_url"])
+def test_a_later_file_of_the_same_batch_supersedes_an_earlier_one(db, request, tmp_path, seed_bytes):
+    url = request.getfixturevalue(db)
     upgrade(url)
     inbox = tmp_path / "inbox"
     inbox.mkdir()
