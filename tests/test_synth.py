@@ -64,3 +64,17 @@ def test_the_same_seed_writes_the_same_bytes(tmp_path):
         assert (tmp_path / "a" / "inbox" / name).read_bytes() == (tmp_path / "b" / "inbox" / name).read_bytes()
     assert (tmp_path / "a" / "manifest.json").read_bytes() == (tmp_path / "b" / "manifest.json").read_bytes()
     assert json.dumps(a) == json.dumps(b) and json.dumps(a) != json.dumps(c)
+
+
+def test_the_synth_command_writes_the_inbox_and_the_manifest(tmp_path):
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    runner = CliRunner()
+    done = runner.invoke(app, ["synth", "--submissions", "4", "--out", str(tmp_path), "--error-rate", "1"])
+    assert done.exit_code == 0, done.output
+    manifest = json.loads((tmp_path / "manifest.json").read_text(encoding="utf-8"))
+    assert len(list((tmp_path / "inbox").iterdir())) == 4 and all(f["errors"] for f in manifest["files"])
+    refused = runner.invoke(app, ["synth", "--submissions", "4", "--out", str(tmp_path), "--formats", "pdf"])
+    assert refused.exit_code == 2 and "no writer for pdf" in refused.output
