@@ -10,7 +10,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 90
 
-.PHONY: venv demo test check clean
+.PHONY: venv demo test check bench clean
 
 venv: $(STAMP)
 
@@ -31,6 +31,11 @@ check: venv
 test: venv
 	mkdir -p var/prefect
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# Not a test: ~20 min on 2 cores; writes benchmarks/RESULTS.md. BENCH_ARGS=--quick checks the script in ~3 min.
+bench: venv
+	mkdir -p var/prefect
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var .pytest_cache

@@ -68,6 +68,7 @@ class Match:
     score: float
 
 
+@lru_cache(maxsize=8192)
 def label_score(written: str, known: str) -> float:
     """1.0 for the same words; 0.97 when only diacritics or case differ; else the similarity of the folded text."""
     a, b = squash(written).lower(), squash(known).lower()

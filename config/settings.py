@@ -15,6 +15,7 @@ class Settings:
     quarantine_dir: Path
     province_code: str
     batch_size: int
+    workers: int = 1  # processes that read a batch's files
 
 
 def load_settings() -> Settings:
@@ -28,4 +29,5 @@ def load_settings() -> Settings:
         quarantine_dir=Path(os.environ.get("BAOCAO_QUARANTINE", var_dir / "quarantine")),
         province_code=os.environ.get("BAOCAO_PROVINCE_CODE", "12"),
         batch_size=int(os.environ.get("BAOCAO_BATCH_SIZE", "200")),
+        workers=int(os.environ.get("BAOCAO_WORKERS", "1")),
     )

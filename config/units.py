@@ -52,16 +52,43 @@ def districts_of(province_code: str) -> list[Unit]:
     return [u for u in legacy_districts() if u.province_code == province_code]
 
 
+@lru_cache(maxsize=1)
+def _folded_districts() -> tuple[tuple[Unit, str], ...]:
+    """(unit, folded name), folded once per process rather than once per report."""
+    return tuple((u, fold(u.name)) for u in legacy_districts())
+
+
+@lru_cache(maxsize=None)
+def _named(name: str) -> re.Pattern:
+    """'huyện X' and its kin, compiled once: ~2 800 patterns would overflow re's own cache."""
+    return re.compile(rf"\b(?:{'|'.join(_PREFIXES)}) {re.escape(name)}\b")
+
+
+@lru_cache(maxsize=1)
+def _districts_by_province() -> dict[str, list[tuple[Unit, str]]]:
+    out: dict[str, list] = {}
+    for entry in _folded_districts():
+        out.setdefault(entry[0].province_code, []).append(entry)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _folded_provinces() -> dict[str, str]:
+    """'tinh <folded province>' -> province code."""
+    return {f"tinh {fold(u.province)}": u.province_code for u in legacy_districts()}
+
+
 def resolve_unit(text: str) -> Unit | None:
     """The district a report comes from: the unit named most often as 'huyện X' in a province the text names."""
     folded = fold(text)
-    provinces = {u.province_code for u in legacy_districts() if f"tinh {fold(u.province)}" in folded}
-    candidates = [u for u in legacy_districts() if not provinces or u.province_code in provinces]
+    provinces = {code for tinh, code in _folded_provinces().items() if tinh in folded}
     counts: Counter[Unit] = Counter()
-    for unit in candidates:
-        name = fold(unit.name)
-        for prefix in _PREFIXES:
-            counts[unit] += len(re.findall(rf"\b{prefix} {re.escape(name)}\b", folded))
+    candidates = [d for code in sorted(provinces) for d in _districts_by_province()[code]] if provinces \
+        else _folded_districts()
+    for unit, name in candidates:
+        if name not in folded:
+            continue  # a name that does not occur at all counts 0: skip its regex
+        counts[unit] += len(_named(name).findall(folded))
     if not counts or counts.most_common(1)[0][1] == 0:
         return None
     return counts.most_common(1)[0][0]

@@ -285,6 +285,27 @@ def deploy(
 
 
 @app.command()
+def synth(
+    submissions: int = typer.Option(..., "--submissions", "-n", min=1, help="How many reports to write."),
+    out: Path = typer.Option(..., "--out", help="Folder: reports go to OUT/inbox/, the manifest to OUT/manifest.json."),
+    seed: int = typer.Option(0, "--seed", help="Same seed and arguments, same bytes."),
+    formats: str = typer.Option("text", "--formats", help="Comma-separated writers (text; docx, xlsx, csv later)."),
+    error_rate: float = typer.Option(0.0, "--error-rate", min=0.0, max=1.0, help="Share of reports with planted errors."),
+) -> None:
+    """Write a synthetic national corpus modelled on the seed, with planted errors listed in manifest.json."""
+    from tasks.synth import WRITERS, synth_corpus
+
+    chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
+    unknown = [f for f in chosen if f not in WRITERS]
+    if unknown or not chosen:
+        typer.echo(f"no writer for {', '.join(unknown) or '(none)'}; known: {', '.join(WRITERS)}", err=True)
+        raise typer.Exit(2)
+    manifest = synth_corpus(submissions, out, seed=seed, formats=chosen, error_rate=error_rate)
+    typer.echo(f"{manifest['submissions']} reports in {out / 'inbox'}, {len(manifest['errors'])} planted errors "
+               f"in {sum(1 for f in manifest['files'] if f['errors'])} reports; manifest {out / 'manifest.json'}")
+
+
+@app.command()
 def summary() -> None:
     """What the warehouse holds: submissions, facts, findings by severity."""
     _print_warehouse()

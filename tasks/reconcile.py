@@ -29,6 +29,15 @@ def _skip(missing: str, n_present: int, n_cells: int) -> bool:
     return False
 
 
+def _skip_mask(missing: str, n_present: pd.Series, n_cells: pd.Series) -> pd.Series:
+    """_skip for many sums at once."""
+    if missing == "skip_if_all_missing":
+        return n_present == 0
+    if missing == "skip_if_any_missing":
+        return n_present < n_cells
+    return pd.Series(False, index=n_present.index)
+
+
 def reconcile_totals(cells: pd.DataFrame) -> list[tuple[str, Finding]]:
     """A phase total equals the sum of its years (plan and actual apart); a blank total is a warning."""
     if cells.empty:
@@ -38,13 +47,18 @@ def reconcile_totals(cells: pd.DataFrame) -> list[tuple[str, Finding]]:
     out: list[tuple[str, Finding]] = []
     present = _present(cells)
     years = cells[cells["year"].notna()].assign(present=present)
+    years = years.assign(present_value=years["value"].where(years["present"], 0.0))
     sums = years.groupby(["submission", "table", "row", "measure"]).agg(
-        expected=("value", lambda v: v[years.loc[v.index, "present"]].sum()),
+        expected=("present_value", "sum"),
         n_present=("present", "sum"),
         n_cells=("present", "size"),
     )
     totals = cells[cells["year"].isna()].set_index(["submission", "table", "row", "measure"])
     joined = totals.join(sums, how="inner")
+    # Only the totals that can fail go through the Python loop below.
+    off = (joined["value"] - joined["expected"]).abs() > tolerance
+    skipped = _skip_mask(missing, joined["n_present"], joined["n_cells"])
+    joined = joined[~skipped & ((joined["kind"] == "blank") | (joined["kind"].isin(_NUMERIC) & off))]
     for key, row in joined.iterrows():
         sub = key[0]
         if _skip(missing, int(row["n_present"]), int(row["n_cells"])):
@@ -71,28 +85,38 @@ def reconcile_group_totals(cells: pd.DataFrame, forms: dict[str, Form] | None = 
     out: list[tuple[str, Finding]] = []
     present = _present(cells)
     totals = cells[cells["is_total"] & cells["indicator"].notna() & present]
-    for _, total in totals.iterrows():
+    parts_of = pd.DataFrame(
+        [(code, ind.code, part, len(ind.sum_of)) for code, form in forms.items()
+         for ind in form.indicators() if ind.sum_of for part in ind.sum_of],
+        columns=["form", "indicator", "part", "n_parts"],
+    )
+    if totals.empty or parts_of.empty:
+        return []
+    keys = ["submission", "table", "measure", "year_key"]
+    totals = totals.assign(order=range(len(totals)), year_key=totals["year"].fillna(-1))
+    wanted = totals[["order", "form", "indicator", *keys]].merge(parts_of, on=["form", "indicator"])
+    part_cells = cells.assign(year_key=cells["year"].fillna(-1), part_present=present)
+    part_cells = part_cells[[*keys, "indicator", "group", "value", "part_present"]].rename(
+        columns={"indicator": "part"})
+    matched = wanted.merge(part_cells, on=[*keys, "part"], how="left")
+    matched = matched.assign(part_present=matched["part_present"].fillna(False).astype(bool))
+    matched = matched.assign(present_value=matched["value"].where(matched["part_present"], 0.0))
+    sums = matched.groupby("order").agg(expected=("present_value", "sum"), n_present=("part_present", "sum"),
+                                        n_parts=("n_parts", "first"))
+    checked = totals.join(sums, on="order", how="inner")
+    off = (checked["value"] - checked["expected"]).abs() > tolerance
+    for _, total in checked[off].iterrows():
+        if _skip(missing, int(total["n_present"]), int(total["n_parts"])):
+            continue
+        expected = float(total["expected"])
         ind = forms[total["form"]].indicator(total["indicator"])
-        if ind is None or not ind.sum_of:
-            continue
-        same_col = (
-            (cells["submission"] == total["submission"]) & (cells["table"] == total["table"])
-            & (cells["measure"] == total["measure"])
-            & (cells["year"].isna() if pd.isna(total["year"]) else cells["year"] == total["year"])
-        )
-        parts = cells[same_col & cells["indicator"].isin(ind.sum_of)]
-        part_present = parts[_present(parts)]
-        if _skip(missing, len(part_present), len(ind.sum_of)):
-            continue
-        expected = float(part_present["value"].sum())
-        if abs(total["value"] - expected) <= tolerance:
-            continue
-        groups = "+".join(sorted({str(g) for g in parts["group"].dropna()})) or "+".join(ind.sum_of)
+        named = matched.loc[matched["order"] == total["order"], "group"].dropna()
+        groups_text = "+".join(sorted({str(g) for g in named})) or "+".join(ind.sum_of)
         out.append((total["submission"], finding(
             "group_total", form_label=total["form_label"], source=total["source"], line=_int(total["line"]),
             form=total["form"], label=total["label"], indicator=total["indicator"],
             year=_int(total["year"]), measure=total["measure"], expected=expected, actual=total["value"],
-            parts_vi=f"các nhóm {groups}", parts_en=f"groups {groups}",
+            parts_vi=f"các nhóm {groups_text}", parts_en=f"groups {groups_text}",
         )))
     return out
 
@@ -102,12 +126,14 @@ def reconcile_pairs(cells: pd.DataFrame) -> list[tuple[str, Finding]]:
     if cells.empty:
         return []
     out: list[tuple[str, Finding]] = []
+    keys = ["submission", "table", "row", "year"]
     years = cells[cells["year"].notna()].assign(present=_present(cells))
-    for _, pair in years.groupby(["submission", "table", "row", "year"]):
-        if pair["present"].sum() != 1 or len(pair) != 2:
-            continue
-        blank = pair[~pair["present"]].iloc[0]
-        other = pair[pair["present"]].iloc[0]
+    by_pair = years.groupby(keys)["present"]
+    years = years[(by_pair.transform("sum") == 1) & (by_pair.transform("size") == 2)]
+    # One present and one missing cell per pair left: sorted alike, the two halves line up pair by pair.
+    blanks = years[~years["present"]].sort_values(keys, kind="stable")
+    others = years[years["present"]].sort_values(keys, kind="stable")
+    for (_, blank), (_, other) in zip(blanks.iterrows(), others.iterrows()):
         if blank["kind"] != "blank":
             continue
         other_vi = "Kế hoạch" if other["measure"] == "plan" else "Thực hiện"
@@ -153,11 +179,23 @@ def cross_check_annexes(doc: Document, forms: dict[str, Form] | None = None) -> 
 
 def check_period_coverage(doc: Document, cells: pd.DataFrame) -> list[Finding]:
     """The years the tables report against the phase in the report's title (info)."""
-    meta = doc.meta
-    if meta.period_start is None or meta.period_end is None or cells.empty:
+    if cells.empty:
         return []
-    reported = cells[_present(cells) | (cells["kind"] == "dash")]
-    years = sorted({int(y) for y in reported["year"].dropna()})
+    return check_period_coverage_of_years(doc, reported_years(cells).get(doc.sha256, []))
+
+
+def reported_years(cells: pd.DataFrame) -> dict[str, list[int]]:
+    """The years each submission reports a number or a dash for, from one frame of many submissions."""
+    reported = cells[(_present(cells) | (cells["kind"] == "dash")) & cells["year"].notna()]
+    return {sub: sorted({int(y) for y in years})
+            for sub, years in reported.groupby("submission")["year"].unique().items()}
+
+
+def check_period_coverage_of_years(doc: Document, years: list[int]) -> list[Finding]:
+    """check_period_coverage on the years already gathered (a batch gathers them in one group-by)."""
+    meta = doc.meta
+    if meta.period_start is None or meta.period_end is None:
+        return []
     if not years:
         return []
     phase = set(range(meta.period_start, meta.period_end + 1))

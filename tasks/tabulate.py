@@ -27,6 +27,12 @@ CELL_COLUMNS = FACT_COLUMNS + ["form_label", "table", "row", "is_total", "stt"]
 
 def tabulate(doc: Document, forms: dict[str, Form] | None = None) -> tuple[pd.DataFrame, list[Finding]]:
     """Every numeric cell of every annex, placed by form, indicator, year and measure."""
+    records, findings = tabulate_records(doc, forms)
+    return pd.DataFrame.from_records(records, columns=CELL_COLUMNS), findings
+
+
+def tabulate_records(doc: Document, forms: dict[str, Form] | None = None) -> tuple[list[dict], list[Finding]]:
+    """tabulate() as plain records, so a batch builds one frame for all its documents."""
     forms = forms if forms is not None else load_forms()
     records: list[dict] = []
     findings: list[Finding] = []
@@ -45,8 +51,7 @@ def tabulate(doc: Document, forms: dict[str, Form] | None = None) -> tuple[pd.Da
         records_t, findings_t = _tabulate_table(doc.sha256, t_index, table, form, form_label)
         records.extend(records_t)
         findings.extend(findings_t)
-    cells = pd.DataFrame.from_records(records, columns=CELL_COLUMNS)
-    return cells, findings
+    return records, findings
 
 
 def facts_of(cells: pd.DataFrame) -> pd.DataFrame:
