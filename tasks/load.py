@@ -15,7 +15,7 @@ from contracts.findings import Finding
 from tasks.discover import InboxFile, take_file
 from tasks.outliers import detect_outliers
 from tasks.process import SubmissionResult, status_for
-from tasks.read.guard import load_limits, oversized_result, process_isolated
+from tasks.read.guard import load_limits, oversized_result, process_many_isolated
 from warehouse.models import Fact, FindingRow, Period, RunFile, Submission
 from warehouse.reference import due_dates, period_row
 
@@ -286,7 +286,7 @@ def rerun_period_rows(engine: Engine, period: str, unit: str | None = None) -> l
             # at most one rerun of a period at a time: the second waits for the first to commit
             conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"rerun:{period}",))
         rows = conn.execute(query.order_by(SUBMISSIONS.c.id)).all()
-        results = [process_isolated(Path(row.archive_path).read_bytes(), row.source) for row in rows]
+        results = process_many_isolated([(Path(row.archive_path).read_bytes(), row.source) for row in rows])
         replace_submissions(conn, results)
     return [outcome_of(r) for r in results]
 
@@ -315,8 +315,9 @@ def ingest_files(files: list[InboxFile], engine: Engine, archive_dir: Path, run_
     limits = load_limits()
     with engine.connect():  # an unreachable warehouse fails the batch (retried) before any file is taken in
         pass
-    outcomes: list[FileOutcome] = []
+    outcomes: list[FileOutcome | None] = []
     seen: set[str] = set()  # the same bytes twice in one inbox load once
+    pending: list[tuple[int, InboxFile, object]] = []  # (position in outcomes, file, what take_file kept)
     for f in files:
         try:
             taken = take_file(f, archive_dir, limits.max_file_bytes)
@@ -328,18 +329,21 @@ def ingest_files(files: list[InboxFile], engine: Engine, archive_dir: Path, run_
             log.info("skipped %s", f.name)
             continue
         seen.add(taken.sha256)
-        if taken.data is None:
-            result = oversized_result(taken.sha256, taken.head, f.name, taken.size, limits)
-        else:
-            result = process_isolated(taken.data, f.name, limits=limits)
+        pending.append((len(outcomes), f, taken))
+        outcomes.append(None)
+    readable = [(pos, f, taken) for pos, f, taken in pending if taken.data is not None]
+    results = dict(zip((pos for pos, _, _ in readable),
+                       process_many_isolated([(taken.data, f.name) for _, f, taken in readable], limits=limits)))
+    for pos, f, taken in pending:
+        result = results.get(pos) or oversized_result(taken.sha256, taken.head, f.name, taken.size, limits)
         refused = load_once(engine, result, archive_path=str(taken.archived), run_id=run_id)
         if refused is None:
-            outcomes.append(outcome_of(result))
+            outcomes[pos] = outcome_of(result)
         elif refused == "concurrent":
-            outcomes.append(FileOutcome(f.name, taken.sha256, "skipped", "loaded by a concurrent run"))
+            outcomes[pos] = FileOutcome(f.name, taken.sha256, "skipped", "loaded by a concurrent run")
         else:
-            outcomes.append(FileOutcome(f.name, taken.sha256, "quarantined", f"the warehouse refused it: {refused}"))
-        log.info("%s %s", outcomes[-1].outcome, f.name)
+            outcomes[pos] = FileOutcome(f.name, taken.sha256, "quarantined", f"the warehouse refused it: {refused}")
+        log.info("%s %s", outcomes[pos].outcome, f.name)
     return outcomes
 
 

@@ -206,6 +206,59 @@ def process_isolated(data: bytes, source: str, *, limits: Limits | None = None, 
     return result
 
 
+BATCH_SECONDS_PER_FILE = 0.5  # a sound file takes 5-50 ms; a batch slower than this has a bad file in it
+
+
+def _batch_in_worker(conn, items: list[tuple[bytes, str]], memory_bytes: int) -> None:
+    """Runs in the worker: process_batch over the whole batch, under the same address-space bound."""
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+        from tasks.process import process_batch
+
+        conn.send(("result", process_batch(items, workers=1)))
+    except BaseException as exc:  # a crash, MemoryError, or a result that cannot be sent back
+        try:
+            conn.send(("failed", "".join(traceback.format_exception(exc))))
+        except BaseException:
+            pass
+    finally:
+        conn.close()
+
+
+def process_many_isolated(items: list[tuple[bytes, str]], *, limits: Limits | None = None,
+                          traces_dir: Path | None = None) -> list:
+    """process_batch over many files in ONE bounded worker (a batch's pandas work is paid once, not per file);
+    if that worker hangs, crashes or runs out of memory, every file is redone alone in its own bounded worker,
+    so one bad file costs its batch time, never its neighbours' results. Results in input order; never raises."""
+    limits = limits or load_limits()
+    if len(items) <= 1:
+        return [process_isolated(data, source, limits=limits, traces_dir=traces_dir) for data, source in items]
+    ctx = _context()
+    receive, send = ctx.Pipe(duplex=False)
+    worker = ctx.Process(target=_batch_in_worker, daemon=True, args=(send, items, limits.worker_memory_bytes))
+    worker.start()
+    send.close()
+    kind, payload = "died", None
+    try:
+        if receive.poll(limits.seconds_per_file + BATCH_SECONDS_PER_FILE * len(items)):
+            kind, payload = receive.recv()
+    except (EOFError, OSError):
+        pass
+    finally:
+        receive.close()
+        if kind != "result":
+            worker.kill()
+        worker.join(5)
+        if worker.is_alive():
+            worker.kill()
+            worker.join()
+    if kind == "result":
+        for result in payload:
+            keep_trace(result, traces_dir)
+        return payload
+    return [process_isolated(data, source, limits=limits, traces_dir=traces_dir) for data, source in items]
+
+
 def keep_trace(result, traces_dir: Path | None = None) -> Path | None:
     """Write a quarantined file's traceback to traces_dir/<sha256>.txt (once; same bytes, same trace)."""
     if not getattr(result, "trace", None):
