@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -97,8 +98,9 @@ def test_killed_at_random_points_and_restarted_gives_the_uninterrupted_warehouse
     url, var = f"sqlite:///{tmp_path / 'crashed.db'}", tmp_path / "var-crashed"
     cmd, env = ingest_command(inbox, var, url)
     rng = random.Random(20201014)
-    kills, progress = [], 0
-    while len(kills) < 12:
+    kills, progress, attempts = [], 0, 0
+    while len(kills) < 12 and attempts < 60:
+        attempts += 1
         proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         # the first kills land in start-up and schema migration; later ones after a random number of files
         target = 0 if len(kills) < 2 else progress + rng.randint(0, 4)
@@ -107,7 +109,13 @@ def test_killed_at_random_points_and_restarted_gives_the_uninterrupted_warehouse
             lines += 1
         time.sleep(rng.uniform(0.05, 1.5) if target == 0 else rng.uniform(0, 0.4))
         if proc.poll() is not None:
-            break  # it finished before the kill point: nothing left to interrupt
+            # it finished before the kill point: start the sequence over from an empty warehouse and archive
+            proc.stderr.close()
+            shutil.rmtree(var, ignore_errors=True)
+            Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+            engine_for(url).dispose()
+            progress = 0
+            continue
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         kills.append((target, lines))

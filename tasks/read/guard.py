@@ -207,6 +207,8 @@ def process_isolated(data: bytes, source: str, *, limits: Limits | None = None, 
 
 
 BATCH_SECONDS_PER_FILE = 0.5  # a sound file takes 5-50 ms; a batch slower than this has a bad file in it
+BATCH_FILE_BYTES = 1 << 20  # files above 1 MiB are read alone
+BATCH_BYTES = 8 << 20  # a worker reads at most 8 MiB of files at once: its memory stays near one file's
 
 
 def _batch_in_worker(conn, items: list[tuple[bytes, str]], memory_bytes: int) -> None:
@@ -231,6 +233,30 @@ def process_many_isolated(items: list[tuple[bytes, str]], *, limits: Limits | No
     if that worker hangs, crashes or runs out of memory, every file is redone alone in its own bounded worker,
     so one bad file costs its batch time, never its neighbours' results. Results in input order; never raises."""
     limits = limits or load_limits()
+    results: list = [None] * len(items)
+    chunk: list[int] = []
+    size = 0
+    for i, (data, _) in enumerate(items):
+        if len(data) > BATCH_FILE_BYTES:  # a big file alone, so one worker never holds several of them
+            results[i] = process_isolated(data, items[i][1], limits=limits, traces_dir=traces_dir)
+            continue
+        if chunk and size + len(data) > BATCH_BYTES:
+            _fill(results, chunk, items, limits, traces_dir)
+            chunk, size = [], 0
+        chunk.append(i)
+        size += len(data)
+    if chunk:
+        _fill(results, chunk, items, limits, traces_dir)
+    return results
+
+
+def _fill(results: list, chunk: list[int], items: list[tuple[bytes, str]], limits: Limits, traces_dir) -> None:
+    for i, result in zip(chunk, _many_in_one_worker([items[i] for i in chunk], limits, traces_dir)):
+        results[i] = result
+
+
+def _many_in_one_worker(items: list[tuple[bytes, str]], limits: Limits, traces_dir) -> list:
+    """One bounded worker for the whole chunk; on any failure, one bounded worker per file."""
     if len(items) <= 1:
         return [process_isolated(data, source, limits=limits, traces_dir=traces_dir) for data, source in items]
     ctx = _context()
