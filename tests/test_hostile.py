@@ -12,7 +12,6 @@ import hashlib
 import io
 import json
 import os
-import resource
 import subprocess
 import sys
 import threading
@@ -83,7 +82,11 @@ def run_measured(args: list[str], var: Path, timeout: float = 240, **extra_env) 
     env.pop("BAOCAO_ARCHIVE", None)
     env.pop("PREFECT_API_URL", None)
     started = time.monotonic()
-    proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # GNU time reports the run's own max RSS (wait4 of that child and what it reaped); RUSAGE_CHILDREN of the
+    # pytest process would be the largest of every child the session ever reaped (Chromium, LibreOffice...)
+    rss_file = var.parent / f"{var.name}.maxrss"
+    proc = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", str(rss_file), sys.executable, *args], cwd=ROOT,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     peak, peak_all, done = [0], [0], threading.Event()
 
     def sample() -> None:
@@ -99,7 +102,7 @@ def run_measured(args: list[str], var: Path, timeout: float = 240, **extra_env) 
     seconds = time.monotonic() - started
     assert proc.returncode == 0, err.decode(errors="replace")[-3000:]
     return {"stdout": out, "stderr": err, "seconds": seconds, "tree_peak": peak[0], "tree_peak_all": peak_all[0],
-            "maxrss": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024}
+            "maxrss": int(rss_file.read_text().split()[-1]) * 1024}
 
 
 def run_ingest(inbox: Path, var: Path) -> dict:
