@@ -19,9 +19,15 @@ def engine_for(url: str) -> Engine:
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA busy_timeout=60000")
+            cur.execute("PRAGMA foreign_keys=ON")
+            # WAL is a property of the file: set once, by whoever comes first. Switching needs an exclusive
+            # lock that another run's migration may hold, and SQLite answers "locked" without waiting for it.
+            if cur.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                try:
+                    cur.execute("PRAGMA journal_mode=WAL")
+                except dbapi_conn.OperationalError:
+                    pass  # the run holding the lock will have set it, or the next connection will
             cur.close()
 
         return engine
