@@ -149,6 +149,30 @@ def _read_in_worker(conn, reader, data: bytes, source: str, memory_bytes: int) -
         conn.close()
 
 
+def _await_worker(worker, receive, send, seconds: float) -> tuple[str, object]:
+    """Start a worker and wait for its one answer: ("result" | "failed", payload), ("timeout", None) after
+    `seconds`, or ("died", None); a worker that has not answered is killed, and none is left running."""
+    worker.start()
+    send.close()
+    kind, payload = "died", None
+    try:
+        if receive.poll(seconds):
+            kind, payload = receive.recv()
+        else:
+            kind = "timeout"
+    except (EOFError, OSError):
+        pass
+    finally:
+        receive.close()
+        if kind not in ("result", "failed"):
+            worker.kill()
+        worker.join(5)
+        if worker.is_alive():
+            worker.kill()
+            worker.join()
+    return kind, payload
+
+
 def process_isolated(data: bytes, source: str, *, limits: Limits | None = None, traces_dir: Path | None = None,
                      reader=None):
     """process_submission (or `reader`) in a fresh worker with a time and memory limit; never raises.
@@ -167,24 +191,7 @@ def process_isolated(data: bytes, source: str, *, limits: Limits | None = None, 
     receive, send = ctx.Pipe(duplex=False)
     worker = ctx.Process(target=_read_in_worker, daemon=True,
                          args=(send, reader or process_submission, data, source, limits.worker_memory_bytes))
-    worker.start()
-    send.close()
-    kind, payload = "died", None
-    try:
-        if receive.poll(limits.seconds_per_file):
-            kind, payload = receive.recv()
-        else:
-            kind = "timeout"
-    except (EOFError, OSError):
-        pass
-    finally:
-        receive.close()
-        if kind == "timeout":
-            worker.kill()
-        worker.join(5)
-        if worker.is_alive():
-            worker.kill()
-            worker.join()
+    kind, payload = _await_worker(worker, receive, send, limits.seconds_per_file)
     if kind == "result":
         result = payload
     elif kind == "timeout":
@@ -262,22 +269,7 @@ def _many_in_one_worker(items: list[tuple[bytes, str]], limits: Limits, traces_d
     ctx = _context()
     receive, send = ctx.Pipe(duplex=False)
     worker = ctx.Process(target=_batch_in_worker, daemon=True, args=(send, items, limits.worker_memory_bytes))
-    worker.start()
-    send.close()
-    kind, payload = "died", None
-    try:
-        if receive.poll(limits.seconds_per_file + BATCH_SECONDS_PER_FILE * len(items)):
-            kind, payload = receive.recv()
-    except (EOFError, OSError):
-        pass
-    finally:
-        receive.close()
-        if kind != "result":
-            worker.kill()
-        worker.join(5)
-        if worker.is_alive():
-            worker.kill()
-            worker.join()
+    kind, payload = _await_worker(worker, receive, send, limits.seconds_per_file + BATCH_SECONDS_PER_FILE * len(items))
     if kind == "result":
         for result in payload:
             keep_trace(result, traces_dir)
