@@ -65,7 +65,7 @@ def nightly_ingest(inbox: str | None = None, trigger: str = "manual") -> dict:
         for future in futures:
             outcomes += future.result()
     summary = finish_run(engine, run_id, outcomes)
-    review_after_load(settings.warehouse_url)
+    review_after_load(settings.warehouse_url, changed=summary["loaded"] + summary["flagged"] + summary["quarantined"] > 0)
     publish_artifacts(summary, outcomes, "nightly-ingest")
     logger.info("files %(files_seen)s: loaded %(loaded)s, flagged %(flagged)s, skipped %(skipped)s, "
                 "quarantined %(quarantined)s; errors %(errors)s, warnings %(warnings)s", summary)

@@ -69,6 +69,9 @@ def periods_of(engine: Engine) -> list[str]:
             select(Submission.period).where(Submission.is_current.is_(True)).distinct()).scalars() if p)
 
 
+MAX_CHART_UNITS = 40  # bars beyond this are unreadable; the tables below carry every unit
+
+
 def render_charts(engine: Engine, period: str, out: Path) -> list[tuple[str, str, str]]:
     """One PNG per form and indicator row: plan beside actual of the phase total, per reporting unit."""
     import matplotlib
@@ -77,12 +80,16 @@ def render_charts(engine: Engine, period: str, out: Path) -> list[tuple[str, str
     import matplotlib.pyplot as plt
 
     with engine.connect() as conn:
-        rows = conn.execute(
+        query = (
             select(Fact.form, Fact.group_no, Fact.label, Fact.indicator, Fact.unit, Fact.measure, Fact.value,
                    Submission.unit_name)
             .join(Submission, Submission.id == Fact.submission_id)
             .where(Submission.period == period, Submission.is_current.is_(True), Fact.year.is_(None))
-        ).all()
+        )
+        # the steward's province: a warehouse that also holds other provinces (a national corpus) would draw
+        # charts of hundreds of bars nobody can read, at seconds each
+        province = load_settings().province_code
+        rows = conn.execute(query.where(Submission.province_code == province)).all() or conn.execute(query).all()
     series: dict[tuple, dict] = {}
     for r in rows:
         key = (r.form, r.indicator or f"{r.group_no or ''}.{r.label}")
@@ -92,7 +99,7 @@ def render_charts(engine: Engine, period: str, out: Path) -> list[tuple[str, str
     folder = out / "charts" / _slug(period)
     folder.mkdir(parents=True, exist_ok=True)
     for (form, indicator), entry in sorted(series.items()):
-        units = sorted(entry["values"])
+        units = sorted(entry["values"])[:MAX_CHART_UNITS]
         plan = [entry["values"][u].get("plan") or 0 for u in units]
         actual = [entry["values"][u].get("actual") or 0 for u in units]
         fig, ax = plt.subplots(figsize=(4.8, 3.0), dpi=100)
