@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from config.messages import finding, where
 from contracts.findings import Finding
 from tasks.discover import InboxFile, take_file
-from tasks.outliers import detect_outliers
+from tasks.outliers import outliers_in
 from tasks.process import SubmissionResult, status_for
 from tasks.read.guard import load_limits, oversized_result, process_many_isolated
 from warehouse.models import Fact, FindingRow, Period, RunFile, Submission
@@ -66,18 +66,23 @@ def _plain(value):
 
 
 def fact_rows(result: SubmissionResult) -> list[dict]:
-    """The facts frame as rows for the facts table (NULL, never NaN: PostgreSQL keeps NaN as a number)."""
+    """The facts frame as rows for the facts table (NULL, never NaN: PostgreSQL keeps NaN as a number).
+
+    Column by column (`tolist` gives Python scalars), not record by record: 4 ms a report the other way."""
     facts = result.facts
     if facts.empty:
         return []
     frame = facts.rename(columns={"submission": "submission_id", "group": "group_no", "column": "column_header"})
-    rows = []
-    for record in frame.to_dict("records"):
-        row = {k: _plain(v) for k, v in record.items()}
-        for col in ("year", "line"):
-            row[col] = None if row[col] is None else int(row[col])
-        rows.append(row)
-    return rows
+    columns = []
+    for name in frame.columns:
+        values = frame[name].tolist()
+        if name in ("year", "line"):
+            values = [None if v is None or v is pd.NA or v != v else int(v) for v in values]
+        elif frame[name].hasnans:
+            values = [None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v for v in values]
+        columns.append(values)
+    names = list(frame.columns)
+    return [dict(zip(names, row)) for row in zip(*columns)]
 
 
 def finding_rows(result: SubmissionResult) -> list[dict]:
@@ -137,9 +142,10 @@ def write_submission(conn: Connection, result: SubmissionResult, *, archive_path
         if previous is not None:
             version, supersedes = previous.version + 1, previous.id
             conn.execute(update(SUBMISSIONS).where(SUBMISSIONS.c.id == previous.id).values(is_current=False))
+    rows = fact_rows(result)
     if meta is not None:
         ensure_period(conn, meta.period)
-        add_restatements(conn, result, supersedes=supersedes, received_at=received_at)
+        add_restatements(conn, result, supersedes=supersedes, received_at=received_at, rows=rows)
     conn.execute(SUBMISSIONS.insert().values(
         id=result.sha256, source=result.source, archive_path=archive_path, format=result.format,
         encoding=result.encoding, status=result.status, reason=result.reason,
@@ -150,7 +156,7 @@ def write_submission(conn: Connection, result: SubmissionResult, *, archive_path
         is_current=result.status != "quarantined", received_at=received_at, loaded_at=now(), run_id=run_id,
         errors=_count(result, "error"), warnings=_count(result, "warning"),
     ))
-    insert_rows(conn, FACTS, fact_rows(result))
+    insert_rows(conn, FACTS, rows)
     insert_rows(conn, FINDINGS, finding_rows(result))
 
 
@@ -190,37 +196,38 @@ def earlier_values(conn: Connection, result: SubmissionResult, *, supersedes: st
     return values
 
 
-def restatements(result: SubmissionResult, earlier: dict[tuple, dict]) -> list[Finding]:
-    """A restatement finding for every number that differs from what the unit reported for the same cell before."""
-    if not earlier or result.facts.empty:
+def restatements(rows: list[dict], earlier: dict[tuple, dict]) -> list[Finding]:
+    """A restatement finding for every number that differs from what the unit reported for the same cell before.
+
+    `rows`: the submission's fact rows (fact_rows)."""
+    if not earlier:
         return []
     out: list[Finding] = []
-    for record in result.facts.to_dict("records"):
-        row = {k: _plain(v) for k, v in record.items()}
+    for row in rows:
         if row["indicator"] is None or row["value"] is None:
             continue
-        year = None if row["year"] is None else int(row["year"])
+        year = row["year"]
         old = earlier.get((row["form"], row["indicator"], year, row["measure"]))
         if old is None or abs(float(old["value"]) - float(row["value"])) < 1e-9:
             continue
         previous_vi, previous_en = where(old["source"])
         out.append(finding(
             "restatement", form_label=f"Biểu {row['form'].removeprefix('BIEU_')}", source=row["source"],
-            expected=float(old["value"]), actual=float(row["value"]), form=row["form"], group=row["group"],
+            expected=float(old["value"]), actual=float(row["value"]), form=row["form"], group=row["group_no"],
             label=row["label"], indicator=row["indicator"], year=year, measure=row["measure"],
-            line=None if row["line"] is None else int(row["line"]),
-            previous_number=old["report_number"] or "?", previous_version=old["version"],
+            line=row["line"], previous_number=old["report_number"] or "?", previous_version=old["version"],
             previous_where_vi=previous_vi, previous_where_en=previous_en,
         ))
     return out
 
 
 def add_restatements(conn: Connection, result: SubmissionResult, *, supersedes: str | None,
-                     received_at: datetime) -> None:
+                     received_at: datetime, rows: list[dict] | None = None) -> None:
     """Compare with the unit's earlier figures: restatements of the same cells and year-over-year outliers
     join the submission's findings and status."""
+    rows = fact_rows(result) if rows is None else rows
     earlier = earlier_values(conn, result, supersedes=supersedes, received_at=received_at)
-    found = restatements(result, earlier) + outliers(result, earlier)
+    found = restatements(rows, earlier) + outliers(rows, earlier)
     if found:
         redone = {"restatement", "outlier_jump", "outlier_band"}
         result.findings = [f for f in result.findings if f.rule not in redone] + found
@@ -228,17 +235,12 @@ def add_restatements(conn: Connection, result: SubmissionResult, *, supersedes: 
             result.status = status_for(result.findings)
 
 
-def outliers(result: SubmissionResult, earlier: dict[tuple, dict]) -> list[Finding]:
+def outliers(rows: list[dict], earlier: dict[tuple, dict]) -> list[Finding]:
     """Jumps from the unit's previous year as it reported it before, and values outside their bands."""
-    if result.facts.empty:
-        return []
-    history = pd.DataFrame.from_records(
-        [{"form": form, "indicator": ind, "year": year, "measure": measure, "value": row["value"],
-          "source": row["source"], "report": row["report_number"], "kind": "number"}
-         for (form, ind, year, measure), row in earlier.items() if year is not None],
-        columns=["form", "indicator", "year", "measure", "value", "source", "report", "kind"],
-    )
-    return detect_outliers(result.facts, history)
+    history = [{"form": form, "indicator": ind, "year": year, "measure": measure, "value": row["value"],
+                "source": row["source"], "report": row["report_number"], "kind": "number"}
+               for (form, ind, year, measure), row in earlier.items() if year is not None]
+    return outliers_in(rows, history)
 
 
 def replace_submission(conn: Connection, result: SubmissionResult) -> None:

@@ -166,14 +166,14 @@ def _process_batch(files: list[tuple[bytes, str]], workers: int | None) -> list[
             done = read_and_tabulate(unique)
     else:
         done = read_and_tabulate(unique)
-    read: list[tuple[int, Document, list[Finding]]] = []
+    read: list[tuple[int, Document, list[Finding], list[dict]]] = []
     records: list[dict] = []
     for i, doc, doc_findings, doc_records in done:
         if isinstance(doc, SubmissionResult):
             results[i] = doc
             continue
         records += doc_records
-        read.append((i, doc, doc_findings))
+        read.append((i, doc, doc_findings, doc_records))
     cells = pd.DataFrame.from_records(records, columns=CELL_COLUMNS)
     facts, contract = validate_facts(facts_of(cells))
     contract_of = _by_submission(contract)
@@ -181,12 +181,11 @@ def _process_batch(files: list[tuple[bytes, str]], workers: int | None) -> list[
     groups_of = _by_submission(reconcile_group_totals(cells, forms))
     pairs_of = _by_submission(reconcile_pairs(cells))
     years_of = reported_years(cells) if not cells.empty else {}
-    cells_of = dict(tuple(cells.groupby("submission", sort=False))) if not cells.empty else {}
     # Facts come document by document, so each submission's facts are one slice of the batch's frame.
     subs = facts["submission"].to_numpy()
     starts = [0, *(np.flatnonzero(subs[1:] != subs[:-1]) + 1).tolist()] if len(subs) else []
     bounds = {subs[a]: (a, b) for a, b in zip(starts, [*starts[1:], len(subs)])}
-    for i, doc, findings in read:
+    for i, doc, findings, doc_records in read:
         sha = doc.sha256
         a, b = bounds.get(sha, (0, 0))
         doc_facts = facts.iloc[a:b].reset_index(drop=True)
@@ -197,7 +196,7 @@ def _process_batch(files: list[tuple[bytes, str]], workers: int | None) -> list[
         findings += groups_of.get(sha, [])
         findings += pairs_of.get(sha, [])
         findings += check_period_coverage_of_years(doc, years_of.get(sha, []))
-        figures, narrative = check_narrative(doc, cells_of.get(sha, cells.iloc[0:0]), forms)
+        figures, narrative = check_narrative(doc, doc_records, forms)
         findings += narrative
         findings += doc.findings
         noted = next((f.message_en for f in doc.findings if f.rule == "format_mismatch"), None)

@@ -84,11 +84,22 @@ def catalog_rows() -> tuple[list[dict], list[dict], list[dict]]:
     return programs, forms, indicators
 
 
+def _reporting_yaml(path: Path) -> dict:
+    """config/reporting.yaml parsed once per version of the file: the loader asks for it once per submission."""
+    stat = path.stat()
+    return _parsed_yaml(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=8)
+def _parsed_yaml(path: str, mtime_ns: int, size: int) -> dict:
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+
+
 def late_by(path: Path = REPORTING_CONFIG) -> dict[str, str]:
     """How lateness is judged per period (config/reporting.yaml `late_by`); received_date unless it says otherwise."""
     if not path.is_file():
         return {}
-    periods = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("periods") or {}
+    periods = _reporting_yaml(path).get("periods") or {}
     if not isinstance(periods, dict):
         return {}
     return {str(code): spec["late_by"] for code, spec in periods.items()
@@ -100,8 +111,7 @@ def due_dates(path: Path = REPORTING_CONFIG) -> dict[str, date]:
     or a list of `{period, due}`); no file, no due dates."""
     if not path.is_file():
         return {}
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    periods = raw.get("periods") or {}
+    periods = _reporting_yaml(path).get("periods") or {}
     items = periods.items() if isinstance(periods, dict) else (
         (p.get("period") or p.get("code"), p) for p in periods if isinstance(p, dict))
     out: dict[str, date] = {}
