@@ -161,11 +161,12 @@ def write_submission(conn: Connection, result: SubmissionResult, *, archive_path
 
 
 def earlier_values(conn: Connection, result: SubmissionResult, *, supersedes: str | None,
-                   received_at: datetime) -> dict[tuple, dict]:
+                   received_at: datetime, rows: list[dict] | None = None) -> dict[tuple, dict]:
     """Per cell (form, indicator, year, measure): the value the unit reported last before this submission.
 
     The previous version of the same report comes first; then the unit's other current reports, latest first.
-    A phase total (year NULL) is only compared within the same period.
+    A phase total (year NULL) is compared only with a report of the same period covering the same years: the
+    annual reports of a phase give its total to date (2021; 2021-2022; ...), which grows without being restated.
     """
     meta = result.document.meta
     if not meta.unit_code:
@@ -183,10 +184,18 @@ def earlier_values(conn: Connection, result: SubmissionResult, *, supersedes: st
     )
     if meta.program:
         query = query.where(s.c.program == meta.program)
+    found = conn.execute(query).all()
+    years_of: dict[str, set] = {}
+    for row in found:
+        if row.year is not None:
+            years_of.setdefault(row.id, set()).add(row.year)
+    rows = fact_rows(result) if rows is None else rows
+    mine = {r["year"] for r in rows if r["year"] is not None}
     rank = {}
     values: dict[tuple, dict] = {}
-    for row in conn.execute(query):
-        if row.year is None and row.period != meta.period:
+    for row in found:
+        if row.year is None and row.id != supersedes and (row.period != meta.period
+                                                           or years_of.get(row.id, set()) != mine):
             continue
         key = (row.form, row.indicator, row.year, row.measure)
         order = (row.id == supersedes, row.report_date or date.min, row.received_at)
@@ -226,7 +235,7 @@ def add_restatements(conn: Connection, result: SubmissionResult, *, supersedes: 
     """Compare with the unit's earlier figures: restatements of the same cells and year-over-year outliers
     join the submission's findings and status."""
     rows = fact_rows(result) if rows is None else rows
-    earlier = earlier_values(conn, result, supersedes=supersedes, received_at=received_at)
+    earlier = earlier_values(conn, result, supersedes=supersedes, received_at=received_at, rows=rows)
     found = restatements(rows, earlier) + outliers(rows, earlier)
     if found:
         redone = {"restatement", "outlier_jump", "outlier_band"}

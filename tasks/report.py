@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Iterator
 from html import escape
 from pathlib import Path
 
@@ -129,10 +130,11 @@ def missing_units(reported_codes: set[str]) -> list[str]:
 def _failure_rows(failures: list[dict], archives: dict[str, str | None]) -> str:
     """A table of failures, each with its message in both languages and the archived lines around its cell."""
     out = []
+    files: dict = {}  # each archived file read and decoded once for all its failures
     for f in failures:
         sev_vi, sev_en = SEVERITY_WORDS.get(f["severity"], (f["severity"], f["severity"]))
         st_vi, st_en = STATUS_WORDS.get(f["status"], (f["status"], f["status"]))
-        excerpt = source_excerpt(archives.get(f["submission_id"] or ""), f["source"])
+        excerpt = source_excerpt(archives.get(f["submission_id"] or ""), f["source"], cache=files)
         pre = ""
         if excerpt:
             pre = '<pre class="excerpt">' + "".join(
@@ -157,16 +159,25 @@ def _failure_rows(failures: list[dict], archives: dict[str, str | None]) -> str:
 
 def period_section(engine: Engine, period: str, out: Path) -> str:
     """Overview, failures per submission with the source excerpt, and the charts of one period."""
+    return "".join(period_parts(engine, period, out))
+
+
+def period_parts(engine: Engine, period: str, out: Path) -> Iterator[str]:
+    """period_section piece by piece (a submission at a time), so a national report is written, not held."""
     subs = current_submissions(engine, period)
     failures = [f for f in list_failures(engine, period=period) if f["status"] != "resolved"]
     csv_name = f"failures-{_slug(period)}.csv"
     (out / csv_name).write_text(failures_csv(failures), encoding="utf-8-sig")
     archives = {s["id"]: s["archive_path"] for s in subs}
+    of_submission: dict[str | None, list[dict]] = {}
+    for f in failures:
+        of_submission.setdefault(f["submission_id"], []).append(f)
+    del failures
     reported = [s for s in subs if s["status"] != "quarantined"]
     missing = missing_units({s["unit_code"] for s in reported if s["unit_code"]})
     by_unit_rows = []
     for s in reported:
-        mine = [f for f in failures if f["submission_id"] == s["id"]]
+        mine = of_submission.get(s["id"], [])
         count = {sev: sum(1 for f in mine if f["severity"] == sev and f["status"] != "waived")
                  for sev in ("error", "warning", "info")}
         waived = sum(1 for f in mine if f["status"] == "waived")
@@ -183,24 +194,24 @@ def period_section(engine: Engine, period: str, out: Path) -> str:
         f'<table class="units"><tr><th>{both("Đơn vị", "Unit")}</th><th>{both("Số báo cáo", "Report")}</th>'
         f'<th>{both("Tệp", "File")}</th><th>{both("Lỗi", "Errors")}</th><th>{both("Cảnh báo", "Warnings")}</th>'
         f'<th>{both("Thông tin", "Info")}</th><th>{both("Miễn trừ", "Waived")}</th></tr>{"".join(by_unit_rows)}</table>')
-    parts = [f'<section class="period" id="p-{escape(_slug(period))}">'
-             f'<h2>{both("Kỳ báo cáo " + period, "Reporting period " + period)}</h2>{overview}']
+    del by_unit_rows
+    yield (f'<section class="period" id="p-{escape(_slug(period))}">'
+           f'<h2>{both("Kỳ báo cáo " + period, "Reporting period " + period)}</h2>{overview}')
     for s in subs:
-        mine = [f for f in failures if f["submission_id"] == s["id"]]
+        mine = of_submission.get(s["id"], [])
         title = f'{s["unit_name"] or "?"} — {s["report_number"] or "?"} ({s["source"]})'
-        parts.append(f'<section class="submission" id="s-{escape(s["id"][:12])}"><h3>{escape(title)}</h3>')
-        parts.append(_failure_rows(mine, archives) if mine else
-                     f'<p>{both("Không có lỗi nào đang mở.", "No open failures.")}</p>')
-        parts.append("</section>")
+        yield (f'<section class="submission" id="s-{escape(s["id"][:12])}"><h3>{escape(title)}</h3>'
+               + (_failure_rows(mine, archives) if mine else
+                  f'<p>{both("Không có lỗi nào đang mở.", "No open failures.")}</p>')
+               + "</section>")
     charts = render_charts(engine, period, out)
     if charts:
-        parts.append(f'<h3>{both("Kế hoạch và thực hiện (Tổng số giai đoạn)", "Plan versus actual (phase total)")}</h3>'
-                     '<div class="charts">')
-        parts += [f'<figure><img class="chart" src="{escape(src)}" alt="{escape(title)}">'
-                  f'<figcaption>{escape(title)}</figcaption></figure>' for src, title, _unit in charts]
-        parts.append("</div>")
-    parts.append("</section>")
-    return "".join(parts)
+        yield (f'<h3>{both("Kế hoạch và thực hiện (Tổng số giai đoạn)", "Plan versus actual (phase total)")}</h3>'
+               '<div class="charts">'
+               + "".join(f'<figure><img class="chart" src="{escape(src)}" alt="{escape(title)}">'
+                         f'<figcaption>{escape(title)}</figcaption></figure>' for src, title, _unit in charts)
+               + "</div>")
+    yield "</section>"
 
 
 def quarantine_section(engine: Engine) -> str:
@@ -229,16 +240,21 @@ def write_report(engine: Engine, out: Path, period: str | None = None, datadocs:
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     periods = [period] if period else periods_of(engine)
-    sections = "".join(period_section(engine, p, out) for p in periods)
-    if not periods:
-        sections = f'<p>{both("Kho dữ liệu chưa có báo cáo nào.", "The warehouse holds no report yet.")}</p>'
-    page = (
-        '<!doctype html><html lang="vi" data-lang="vi"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f'<title>baocao — {escape(", ".join(periods) or "báo cáo")}</title><style>{STYLE}</style></head><body>'
-        f'<header><h1>{both("Báo cáo kiểm tra số liệu", "Data check report")}</h1>'
-        '<button id="lang" type="button"><span class="vi">English</span><span class="en">Tiếng Việt</span></button></header>'
-        f'{sections}{quarantine_section(engine)}{warehouse_section(engine, datadocs, out)}<script>{SCRIPT}</script></body></html>')
     index = out / "index.html"
-    index.write_text(page, encoding="utf-8")
+    partial = index.with_name("index.html.tmp")
+    with partial.open("w", encoding="utf-8") as page:
+        page.write(
+            '<!doctype html><html lang="vi" data-lang="vi"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<title>baocao — {escape(", ".join(periods) or "báo cáo")}</title><style>{STYLE}</style></head><body>'
+            f'<header><h1>{both("Báo cáo kiểm tra số liệu", "Data check report")}</h1>'
+            '<button id="lang" type="button"><span class="vi">English</span><span class="en">Tiếng Việt</span></button>'
+            '</header>')
+        for p in periods:
+            page.writelines(period_parts(engine, p, out))
+        if not periods:
+            page.write(f'<p>{both("Kho dữ liệu chưa có báo cáo nào.", "The warehouse holds no report yet.")}</p>')
+        page.write(f'{quarantine_section(engine)}{warehouse_section(engine, datadocs, out)}'
+                   f'<script>{SCRIPT}</script></body></html>')
+    partial.replace(index)  # a steward never opens half a page
     return index

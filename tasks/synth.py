@@ -98,24 +98,35 @@ def _total_row(label: str, parts: list[Row], code: str) -> Row:
     return Row(stt="", label=label, unit="", values=values, code=code)
 
 
-def biểu_01(rng: random.Random, years: list[int]) -> list[Row]:
-    """Capacity building: two groups (community, officials) of classes and people, and the (1+2) totals."""
+def _draws(stream, *key) -> random.Random:
+    """The numbers of one unit's cell-year: every report of that unit that covers the year repeats them, as real
+    districts do (a 2022 report restates 2021 only where a planted error changes it)."""
+    return random.Random(":".join(str(k) for k in (*stream, *key)))
+
+
+def biểu_01(rng: random.Random, years: list[int], stream: tuple = ()) -> list[Row]:
+    """Capacity building: two groups (community, officials) of classes and people, and the (1+2) totals.
+
+    A unit has its own scale, and its years move within ±25 % of it (no year-over-year outliers by accident)."""
     rows: list[Row] = []
     items: dict[str, Row] = {}
     for g, label, classes, size in (
         ("1", "Nâng cao năng lực cho cộng đồng", (3, 12), (25, 65)),
         ("2", "Nâng cao năng lực cho cán bộ cơ sở", (1, 3), (20, 110)),
     ):
+        scale = _draws(stream, "BIEU_01", g) if stream else rng
+        base_classes, base_size = scale.randint(*classes), scale.randint(*size)
         rows.append(Row(stt=g, label=label, unit=""))
         lop = Row("-", "Số lớp", "Lớp", [[0, 0]], code=f"G{g}.SO_LOP")
         nguoi = Row("-", "Số lượng", "Người", [[0, 0]], code=f"G{g}.SO_NGUOI")
-        for _ in years:
-            plan = rng.randint(*classes)
-            pair = _pair(rng, plan, keep=0.7)
+        for year in years:
+            r = _draws(stream, "BIEU_01", g, year) if stream else rng
+            plan = max(1, round(base_classes * r.uniform(0.8, 1.25)))
+            pair = _pair(r, plan, keep=0.7)
             lop.values.append(pair)
-            people = [plan * rng.randint(*size), 0]
-            people[1] = people[0] if pair[1] == plan and rng.random() < 0.7 else round(
-                people[0] * pair[1] / plan * rng.uniform(0.9, 1.0))
+            people = [plan * max(1, round(base_size * r.uniform(0.9, 1.1))), 0]
+            people[1] = people[0] if pair[1] == plan and r.random() < 0.7 else round(
+                people[0] * pair[1] / plan * r.uniform(0.9, 1.0))
             nguoi.values.append(people)
         _sum_years(lop)
         _sum_years(nguoi)
@@ -127,12 +138,16 @@ def biểu_01(rng: random.Random, years: list[int]) -> list[Row]:
     return rows
 
 
-def biểu_02(rng: random.Random, years: list[int]) -> list[Row]:
+def biểu_02(rng: random.Random, years: list[int], stream: tuple = ()) -> list[Row]:
     """Poverty-reduction communication: sessions and participants; some years had none (blank pairs)."""
     heading = Row("1", "Tổ chức buổi nói chuyện chuyên đề, đối thoại chính sách giảm nghèo", "")
     buoi = Row("-", "Số buổi", "Buổi", [[0, 0]], code="G1.SO_BUOI")
     nguoi = Row("-", "Số người tham gia", "Người", [[0, 0]], code="G1.SO_NGUOI")
-    idle = {y for y in years if len(years) > 1 and rng.random() < 0.15}
+    scale = _draws(stream, "BIEU_02") if stream else rng
+    base_sessions, base_per = scale.randint(2, 8), scale.randint(35, 110)
+    draws = {y: _draws(stream, "BIEU_02", y) if stream else rng for y in years}
+    rolls = {y: draws[y].random() for y in years}  # drawn for every year, so later draws do not shift
+    idle = {y for y in years if len(years) > 1 and rolls[y] < 0.15}
     if len(idle) == len(years):
         idle.pop()
     for y in years:
@@ -140,11 +155,12 @@ def biểu_02(rng: random.Random, years: list[int]) -> list[Row]:
             buoi.values.append([None, None])
             nguoi.values.append([None, None])
             continue
-        plan = rng.randint(1, 8)
-        pair = _pair(rng, plan, keep=0.6)
+        r = draws[y]
+        plan = max(1, round(base_sessions * r.uniform(0.8, 1.25)))
+        pair = _pair(r, plan, keep=0.75)
         buoi.values.append(pair)
-        per = rng.randint(35, 110)
-        nguoi.values.append([plan * per, pair[1] * per - (rng.randint(0, 15) if pair[1] else 0)])
+        per = max(1, round(base_per * r.uniform(0.9, 1.1)))
+        nguoi.values.append([plan * per, pair[1] * per - (r.randint(0, 15) if pair[1] else 0)])
     _sum_years(buoi)
     _sum_years(nguoi)
     return [heading, buoi, nguoi]
@@ -190,8 +206,9 @@ SIGNERS = ("Trần Bảo Trung", "Nguyễn Văn Hùng", "Lò Văn Thắng", "Ho�
            "Phạm Thị Hạnh", "Đỗ Quang Vinh", "Giàng Seo Phử", "Bùi Thanh Sơn")
 
 
-def build_report(rng: random.Random, unit: Unit, period: str) -> Report:
-    """A clean report: every total holds, every annex is attached and names its report."""
+def build_report(rng: random.Random, unit: Unit, period: str, seed: int | None = None) -> Report:
+    """A clean report: every total holds, every annex is attached and names its report. With `seed`, a unit's
+    yearly numbers are the same in each of its reports (see _draws)."""
     kind = _KIND_LOWER.get(unit.kind, "huyện")
     if "-" in period:
         phase, start = period, int(period[:4])
@@ -204,7 +221,8 @@ def build_report(rng: random.Random, unit: Unit, period: str) -> Report:
     number = f"{rng.randint(100, 2999)}/BC-UBND"
     issuer = f"UBND {kind} {unit.name}"
     place = unit.name if not unit.name.isdigit() else unit.province
-    b01, b02 = biểu_01(rng, years), biểu_02(rng, years)
+    stream = () if seed is None else (seed, unit.code)
+    b01, b02 = biểu_01(rng, years, stream), biểu_02(rng, years, stream)
     annexes = [
         Annex("BIEU_01", "01", "NÂNG CAO NĂNG LỰC CHO CỘNG ĐỒNG VÀ CÁN BỘ CƠ SỞ", number, day, years, b01),
         Annex("BIEU_02", "02", "HOẠT ĐỘNG TRUYỀN THÔNG VÀ GIẢM NGHÈO", number, day, years, b02,
@@ -437,7 +455,7 @@ def synth_corpus(n: int, out: Path, *, seed: int = 0, formats: tuple[str, ...] =
         rng = random.Random(f"{seed}:{i}")
         unit = units[i % len(units)]
         period = PERIODS[(i // len(units)) % len(PERIODS)]
-        report = build_report(rng, unit, period)
+        report = build_report(rng, unit, period, seed=seed)
         planted = []
         if rng.random() < error_rate:
             for kind, form in choose_errors(rng, faulty):

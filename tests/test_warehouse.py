@@ -165,6 +165,35 @@ def test_an_earlier_report_of_the_same_unit_is_compared_too(sqlite_url, seed_byt
     assert rows(sqlite_url, "SELECT COUNT(*) FROM latest_reports WHERE unit_code = '109'") == [(1,)]
 
 
+def test_annual_reports_of_a_phase_restate_nothing_when_their_years_agree(sqlite_url, tmp_path):
+    """A phase's annual reports give its total to date (2021; 2021-2022; 2021-2023): the total grows, the
+    years repeat. Only a year that changed is a restatement; the growing total is not."""
+    import random
+
+    from tasks.synth import build_report, reporting_units, write_text
+
+    unit = next(u for u in reporting_units() if u.code == "109")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for year in ("2021", "2022", "2023"):
+        report = build_report(random.Random(year), unit, year, seed=7)
+        (inbox / f"{year}.txt").write_bytes(write_text(report))
+        load_inbox(sqlite_url, inbox, tmp_path / "archive")
+    assert rows(sqlite_url, "SELECT COUNT(*) FROM submissions WHERE is_current") == [(3,)]
+    assert rows(sqlite_url, "SELECT COUNT(*) FROM findings WHERE rule = 'restatement'") == [(0,)]
+    # another 2023 report with one more 2022 class: that year, and the 2021-2023 total it moves, are restated
+    changed = build_report(random.Random("2023b"), unit, "2023", seed=7)
+    row = next(a for a in changed.annexes if a.form == "BIEU_01").rows[1]  # group 1, Số lớp
+    row.values[2][1] += 1  # 2022 (columns: total, 2021, 2022, 2023), actual
+    row.values[0][1] += 1  # its phase total follows, so the tables still add up
+    (inbox / "2023b.txt").write_bytes(write_text(changed))
+    load_inbox(sqlite_url, inbox, tmp_path / "archive")
+    restated = rows(sqlite_url, "SELECT s.source, f.year, f.measure, f.indicator FROM findings f "
+                                "JOIN submissions s ON s.id = f.submission_id WHERE f.rule = 'restatement' "
+                                "ORDER BY f.year")
+    assert restated == [("2023b.txt", None, "actual", "G1.SO_LOP"), ("2023b.txt", 2022, "actual", "G1.SO_LOP")]
+
+
 def test_a_rerun_replaces_the_period_in_one_transaction(warehouse_url, seed_bytes, tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
