@@ -17,6 +17,9 @@ def review_after_load(warehouse_url: str | None = None, report_dir: str | None =
 
     A night that loaded nothing only syncs the queue (expired waivers reopen): the checkpoint and the
     report would say what they said yesterday, at tens of seconds for a large warehouse."""
+    from tasks.read.guard import stop_readers
+
+    stop_readers()  # the files are read: the readers' forkserver would hold ~90 MiB through the review
     settings = load_settings()
     if not changed:
         from tasks.failures import sync_failures
