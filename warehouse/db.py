@@ -21,6 +21,10 @@ def engine_for(url: str) -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA busy_timeout=60000")
             cur.execute("PRAGMA foreign_keys=ON")
+            # in WAL mode NORMAL syncs at checkpoints, not at every commit: a killed run still loses nothing
+            # committed (SQLite's documentation), a power cut may lose the last loads, which the next night
+            # redoes (a file is skipped only once its submission is in the warehouse)
+            cur.execute("PRAGMA synchronous=NORMAL")
             # WAL is a property of the file: set once, by whoever comes first. Switching needs an exclusive
             # lock that another run's migration may hold, and SQLite answers "locked" without waiting for it.
             if cur.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":

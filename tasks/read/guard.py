@@ -126,7 +126,9 @@ def oversized_result(sha256: str, head: bytes, source: str, size: int, limits: L
 def _context():
     """A forkserver: each file gets a fresh process forked from a clean, preloaded parent (no threads, no state)."""
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["tasks.process", "tasks.load"])  # what a worker and a re-imported __main__ need
+    # what a worker and a re-imported __main__ need; tasks.read.warm also fills the catalog's caches once, so
+    # each worker does not parse the forms, rules and admin units again
+    ctx.set_forkserver_preload(["tasks.process", "tasks.load", "tasks.read.warm"])
     return ctx
 
 
@@ -146,7 +148,7 @@ def _read_in_worker(conn, reader, data: bytes, source: str, memory_bytes: int) -
     """Runs in the worker: bound the address space, then read; the result goes back by pipe."""
     try:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-        from tasks.process import quarantined
+        from tasks.process import for_loading, quarantined
 
         try:
             result = reader(data, source)
@@ -154,7 +156,7 @@ def _read_in_worker(conn, reader, data: bytes, source: str, memory_bytes: int) -
             raise
         except Exception as exc:  # a reader's bug on one file: quarantined, traceback kept
             result = quarantined(data, source, exc)
-        conn.send(("result", result))
+        conn.send(("result", for_loading(result)))
     except BaseException as exc:  # MemoryError, or a result that cannot be sent back
         conn.send(("failed", "".join(traceback.format_exception(exc))))
     finally:
@@ -234,9 +236,9 @@ def _batch_in_worker(conn, items: list[tuple[bytes, str]], memory_bytes: int) ->
     """Runs in the worker: process_batch over the whole batch, under the same address-space bound."""
     try:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-        from tasks.process import process_batch
+        from tasks.process import for_loading, process_batch
 
-        conn.send(("result", process_batch(items, workers=1)))
+        conn.send(("result", [for_loading(r) for r in process_batch(items, workers=1)]))
     except BaseException as exc:  # a crash, MemoryError, or a result that cannot be sent back
         try:
             conn.send(("failed", "".join(traceback.format_exception(exc))))
