@@ -9,7 +9,7 @@ from prefect.runtime import flow_run
 from config.settings import load_settings
 from flows.steward import review_after_load
 from flows.shared import IO_RETRIES, publish_artifacts, trigger_of
-from tasks.discover import InboxFile, discover_inbox
+from tasks.discover import InboxFile, discover_inbox, sweep_archive
 from tasks.load import FileOutcome, ingest_files
 from tasks.publish import finish_run, start_run
 from warehouse.db import engine_for, upgrade
@@ -53,6 +53,9 @@ def nightly_ingest(inbox: str | None = None, trigger: str = "manual") -> dict:
     upgrade(settings.warehouse_url)
     engine = engine_for(settings.warehouse_url)
     run_id = start_run(engine, "nightly-ingest", trigger_of(trigger), {"inbox": inbox}, flow_run_id=str(flow_run.id))
+    swept = sweep_archive(settings.archive_dir)
+    if swept:
+        logger.info("removed %d partial archive files a killed run left", len(swept))
     files, refused = discover_submissions(inbox)
     outcomes: list[FileOutcome] = [FileOutcome(s.name, None, "quarantined", s.reason) for s in refused]
     args = (settings.warehouse_url, str(settings.archive_dir), run_id)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 import unicodedata
 from dataclasses import dataclass
@@ -146,6 +147,45 @@ def take_file(f: InboxFile, archive_dir: Path, max_bytes: int) -> Taken:
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(spool_path, target)
     return Taken(sha, target, size, chunks[0][:HEAD], None)
+
+
+PARTIAL = re.compile(r"(?:\.tmp|^\.incoming-)(\d+)$")  # what archive_bytes / take_file write before the final name
+ORPHAN_AGE = 600  # seconds: a partial file this old whose writer is gone was left by a killed run
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_archive(archive_dir: Path, now: float | None = None) -> list[Path]:
+    """Delete the partial files a killed run left in the archive (`<sha>.tmp<pid>`, `.incoming-<pid>`): their
+    writer is no longer running and they are older than ORPHAN_AGE (a day, whoever wrote them, for an archive
+    shared between machines). Archived files themselves are never touched. Returns what was deleted."""
+    import time
+
+    archive_dir = Path(archive_dir)
+    if not archive_dir.is_dir():
+        return []
+    now = time.time() if now is None else now
+    swept = []
+    for path in [*archive_dir.glob(".incoming-*"), *archive_dir.glob("??/*.tmp*")]:
+        match = PARTIAL.search(path.name)
+        if match is None:
+            continue
+        try:
+            age = now - path.lstat().st_mtime
+        except FileNotFoundError:
+            continue
+        if age > 86400 or (age > ORPHAN_AGE and not _running(int(match[1]))):
+            path.unlink(missing_ok=True)
+            swept.append(path)
+    return swept
 
 
 def archive_bytes(data: bytes, archive_dir: Path) -> Path:

@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 
 from config.settings import load_settings
-from tasks.discover import discover_inbox
+from tasks.discover import discover_inbox, sweep_archive
 from tasks.load import FileOutcome, ingest_files
 from tasks.publish import finish_run, start_run
 from warehouse.db import engine_for, upgrade
@@ -23,6 +23,7 @@ def ingest_inbox(inbox: Path, trigger: str = "manual") -> dict:
     upgrade(settings.warehouse_url)
     engine = engine_for(settings.warehouse_url)
     run_id = start_run(engine, "nightly-ingest", trigger, {"inbox": str(inbox)})
+    sweep_archive(settings.archive_dir)
     files, refused = discover_inbox(Path(inbox))
     outcomes = [FileOutcome(s.name, None, "quarantined", s.reason) for s in refused]
     outcomes += ingest_files(files, engine, settings.archive_dir, run_id)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from datetime import timedelta
 
 from sqlalchemy import Engine, func, select, update
 
@@ -12,9 +13,17 @@ from warehouse.models import Fact, FindingRow, Run, Submission
 RUNS = Run.__table__
 
 
+STALE_RUN = timedelta(hours=12)  # a run unfinished after this long was killed: no night takes that long
+
+
 def start_run(engine: Engine, flow: str, trigger: str, parameters: dict, flow_run_id: str | None = None) -> str:
+    """Record a run's start; runs a kill left unfinished over STALE_RUN ago are marked `interrupted` (their
+    finish time stays empty: nobody knows when they died; what they committed stays, what they did not
+    is loaded by the next run)."""
     run_id = str(uuid.uuid4())
     with engine.begin() as conn:
+        conn.execute(update(RUNS).where(RUNS.c.finished_at.is_(None), RUNS.c.outcome.is_(None),
+                                        RUNS.c.started_at < now() - STALE_RUN).values(outcome="interrupted"))
         conn.execute(RUNS.insert().values(
             id=run_id, flow=flow, flow_run_id=flow_run_id, trigger=trigger, parameters=parameters,
             started_at=now(),

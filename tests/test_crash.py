@@ -186,3 +186,47 @@ def test_two_runs_loading_versions_of_one_report_at_once_keep_one_current_chain(
     assert [r.version for r in rows] == list(range(1, 17))
     assert [bool(r.is_current) for r in rows] == [False] * 15 + [True]
     assert [r.supersedes for r in rows] == [None] + [r.id for r in rows[:-1]]  # one unbroken chain
+
+
+def test_a_later_run_sweeps_what_a_killed_run_left_in_the_archive(tmp_path):
+    """Partial files of a killed writer go; a live writer's and any archived file stay."""
+    from tasks.discover import ORPHAN_AGE, archive_bytes, sweep_archive
+
+    archive = tmp_path / "archive"
+    kept = archive_bytes(b"archived", archive)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()  # a PID that has exited
+    now = time.time()
+    orphan = kept.parent / f"{'0' * 64}.tmp{dead}"
+    orphan_spool = archive / f".incoming-{dead}"
+    live = kept.parent / f"{'1' * 64}.tmp{os.getpid()}"
+    fresh = kept.parent / f"{'2' * 64}.tmp{dead}"
+    for path in (orphan, orphan_spool, live, fresh):
+        path.write_bytes(b"partial")
+    for path in (orphan, orphan_spool, live):
+        os.utime(path, (now - ORPHAN_AGE - 60, now - ORPHAN_AGE - 60))
+    assert sorted(sweep_archive(archive, now=now)) == sorted([orphan, orphan_spool])
+    assert kept.read_bytes() == b"archived" and live.exists() and fresh.exists()
+    # a day later they are gone whoever wrote them (an archive shared between machines: PIDs are not ours)
+    assert sorted(sweep_archive(archive, now=now + 2 * 86400)) == sorted([live, fresh])
+    assert not live.exists() and not fresh.exists() and kept.exists()
+
+
+def test_a_run_killed_long_ago_is_marked_interrupted(sqlite_url):
+    from datetime import timedelta
+
+    from tasks.load import now
+    from tasks.publish import STALE_RUN, start_run
+    from warehouse.db import upgrade
+
+    upgrade(sqlite_url)
+    engine = engine_for(sqlite_url)
+    with engine.begin() as conn:
+        for run_id, age in (("killed", STALE_RUN + timedelta(hours=1)), ("running", timedelta(minutes=5))):
+            conn.execute(text("INSERT INTO runs (id, flow, trigger, started_at, files_seen, loaded, flagged, skipped, "
+                              "quarantined) VALUES (:id, 'nightly-ingest', 'schedule', :at, 0, 0, 0, 0, 0)"),
+                         {"id": run_id, "at": now() - age})
+    start_run(engine, "nightly-ingest", "manual", {})
+    with engine.connect() as conn:
+        rows = dict(conn.execute(text("SELECT id, outcome FROM runs WHERE id IN ('killed', 'running')")).all())
+    assert rows == {"killed": "interrupted", "running": None}

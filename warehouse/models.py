@@ -97,7 +97,7 @@ class Run(Base):
     flagged: Mapped[int] = mapped_column(Integer, default=0)
     skipped: Mapped[int] = mapped_column(Integer, default=0)
     quarantined: Mapped[int] = mapped_column(Integer, default=0)
-    outcome: Mapped[str | None] = mapped_column(String(20))  # the worst severity, or "ok"
+    outcome: Mapped[str | None] = mapped_column(String(20))  # the worst severity, "ok", or "interrupted" (killed)
 
 
 class Submission(Base):
