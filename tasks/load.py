@@ -114,7 +114,7 @@ def ensure_period(conn: Connection, period: str | None) -> None:
 
 
 def write_submission(conn: Connection, result: SubmissionResult, *, archive_path: str | None,
-                     run_id: str | None, received_at: datetime) -> None:
+                     run_id: str | None, received_at: datetime, periods: set | None = None) -> None:
     """Insert one submission with its facts and findings; supersede the current version of its report."""
     meta = result.document.meta if result.document else None
     key = natural_key(result)
@@ -130,7 +130,8 @@ def write_submission(conn: Connection, result: SubmissionResult, *, archive_path
             conn.execute(update(SUBMISSIONS).where(SUBMISSIONS.c.id == previous.id).values(is_current=False))
     rows = fact_rows(result)
     if meta is not None:
-        ensure_period(conn, meta.period)
+        if periods is None or meta.period not in periods:
+            ensure_period(conn, meta.period)
         add_restatements(conn, result, supersedes=supersedes, received_at=received_at, rows=rows)
     conn.execute(SUBMISSIONS.insert().values(
         id=result.sha256, source=result.source, archive_path=archive_path, format=result.format,
@@ -315,25 +316,30 @@ def ingest_files(files: list[InboxFile], engine: Engine, archive_dir: Path, run_
     outcomes: list[FileOutcome | None] = []
     seen: set[str] = set()  # the same bytes twice in one inbox load once
     pending: list[tuple[int, InboxFile, object]] = []  # (position in outcomes, file, what take_file kept)
+    archived: list[tuple[int, InboxFile, object]] = []
     for f in files:
         try:
             taken = take_file(f, archive_dir, limits.max_file_bytes)
         except OSError as exc:
             outcomes.append(FileOutcome(f.name, None, "quarantined", f"could not read the file: {exc.strerror}"))
             continue
-        if taken.sha256 in seen or known_ids(engine, [taken.sha256]):
-            outcomes.append(FileOutcome(f.name, taken.sha256, "skipped", "already loaded"))
+        archived.append((len(outcomes), f, taken))
+        outcomes.append(None)
+    known = known_ids(engine, [taken.sha256 for _, _, taken in archived])  # one query a batch, not one a file
+    for pos, f, taken in archived:
+        if taken.sha256 in seen or taken.sha256 in known:
+            outcomes[pos] = FileOutcome(f.name, taken.sha256, "skipped", "already loaded")
             log.info("skipped %s", f.name)
             continue
         seen.add(taken.sha256)
-        pending.append((len(outcomes), f, taken))
-        outcomes.append(None)
+        pending.append((pos, f, taken))
+    periods: set = set()  # the periods this batch has made sure of: one INSERT each, not one a file
     readable = [(taken.data, f.name) for _, f, taken in pending if taken.data is not None]
     read = read_ahead(readable, limits)
     for pos, f, taken in pending:
         result = next(read) if taken.data is not None else \
             oversized_result(taken.sha256, taken.head, f.name, taken.size, limits)
-        refused = load_once(engine, result, archive_path=str(taken.archived), run_id=run_id)
+        refused = load_once(engine, result, archive_path=str(taken.archived), run_id=run_id, periods=periods)
         if refused is None:
             outcomes[pos] = outcome_of(result)
         elif refused == "concurrent":
@@ -365,7 +371,7 @@ def read_ahead(items: list[tuple[bytes, str]], limits) -> Iterator[SubmissionRes
 
 
 def load_once(engine: Engine, result: SubmissionResult, *, archive_path: str | None,
-              run_id: str | None) -> str | None:
+              run_id: str | None, periods: set | None = None) -> str | None:
     """Write one submission in its own transaction: None once written, "concurrent" when another run loaded
     the same bytes first, else why the warehouse refused it.
 
@@ -376,7 +382,10 @@ def load_once(engine: Engine, result: SubmissionResult, *, archive_path: str | N
     for attempt in range(1, attempts + 1):
         try:
             with engine.begin() as conn:
-                write_submission(conn, result, archive_path=archive_path, run_id=run_id, received_at=now())
+                write_submission(conn, result, archive_path=archive_path, run_id=run_id, received_at=now(),
+                                 periods=periods)
+            if periods is not None and result.document is not None:
+                periods.add(result.document.meta.period)  # committed: later files of the batch skip the INSERT
             return None
         except IntegrityError as exc:
             if known_ids(engine, [result.sha256]):
