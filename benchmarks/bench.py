@@ -148,8 +148,12 @@ def machine() -> dict:
             versions[pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
             versions[pkg] = "absent"
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True,
+                           text=True)
+    revision = (commit.stdout.strip() or "unknown") + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
     return {"cpu": cpu, "nproc": os.cpu_count(), "ram_gib": round(mem / 1024 / 1024, 1), "os": os_name,
-            "python": platform.python_version(), "versions": versions}
+            "python": platform.python_version(), "versions": versions, "revision": revision}
 
 
 def main() -> None:
@@ -304,6 +308,7 @@ def render(r: dict) -> str:
         "",
         f"- CPU: {m['cpu']}; nproc {m['nproc']}; RAM {m['ram_gib']} GiB; OS {m['os']}",
         f"- Python {m['python']}; " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()),
+        f"- baocao at commit {m.get('revision', 'unknown')}",
         f"- Load average (1 min) before / after: {r['load_before'][0]:.2f} / {r['load_after'][0]:.2f}"
         + (" — **figures taken under load**: the machine was shared with other jobs, so wall times are "
            "inflated and noisy; ratios between builds measured in the same session are the sturdier figures."
