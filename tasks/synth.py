@@ -212,8 +212,8 @@ def build_report(rng: random.Random, unit: Unit, period: str, seed: int | None =
         years = list(range(2021, year + 1))
         day = date(year, 12, rng.randint(1, 28)) if rng.random() < 0.7 else date(year, 11, rng.randint(1, 30))
     number = f"{rng.randint(100, 2999)}/BC-UBND"
-    issuer = f"UBND {kind} {unit.name}"
-    place = unit.name if not unit.name.isdigit() else unit.province
+    issuer = f"UBND {unit.called}"  # "UBND thị xã Kỳ Anh", "UBND quận 1": not "Kỳ Anh (Thị xã)", "quận Quận 1"
+    place = unit.plain
     stream = () if seed is None else (seed, unit.code)
     b01, b02 = biểu_01(rng, years, stream), biểu_02(rng, years, stream)
     annexes = [
@@ -251,9 +251,9 @@ def narrative(rng: random.Random, unit: Unit, kind: str, phase: str, years: list
     return [
         f"Thực hiện Công văn số {rng.randint(100, 999)}/UBND-VX ngày {rng.randint(1, 28)}/{rng.randint(1, 9)}/{last} "
         f"của UBND {province} về việc báo cáo kết quả thực hiện {PROGRAM} giai đoạn {phase} trên địa bàn {kind}.",
-        f"Ủy ban Nhân dân {kind} {unit.name} báo cáo kết quả thực hiện như sau:",
+        f"Ủy ban Nhân dân {unit.called} báo cáo kết quả thực hiện như sau:",
         "I. ĐẶC ĐIỂM CHUNG",
-        f"{unit.name} là {kind} thuộc {province}, có diện tích tự nhiên {vn(int(area))},{int(area * 10) % 10} ha. "
+        f"{unit.plain} là {kind} thuộc {province}, có diện tích tự nhiên {vn(int(area))},{int(area * 10) % 10} ha. "
         f"Toàn {kind} có {n_communes} xã, phường, thị trấn với {vn(households)} hộ, {vn(people)} nhân khẩu. "
         f"Đồng bào dân tộc thiểu số có {vn(minority)} người chiếm {vn_rate(100 * minority / people)}%. "
         f"Số hộ nghèo tính đến thời điểm 31/12/{first - 1} là: {vn(poor)} hộ chiếm tỷ lệ "
@@ -267,7 +267,7 @@ def narrative(rng: random.Random, unit: Unit, kind: str, phase: str, years: list
         "thực hiện được tổng hợp, báo cáo định kỳ hằng năm.",
         "III. TÌNH HÌNH THỰC HIỆN VÀ KẾT QUẢ ĐẠT ĐƯỢC",
         "1. Nâng cao năng lực cho cộng đồng và cán bộ cơ sở các xã đặc biệt khó khăn, thôn, bản đặc biệt khó khăn",
-        f"Từ năm {first} đến năm {last} UBND {kind} {unit.name} đã phối hợp với Ban Dân tộc cử {vn(people_trained)} "
+        f"Từ năm {first} đến năm {last} UBND {unit.called} đã phối hợp với Ban Dân tộc cử {vn(people_trained)} "
         "lượt người tham gia các lớp tập huấn cán bộ xã và tập huấn nâng cao năng lực cho cộng đồng cấp thôn, bản.",
         "(Có biểu 01 chi tiết kèm theo)",
         "2. Truyền thông về giảm nghèo",
@@ -285,7 +285,7 @@ def narrative(rng: random.Random, unit: Unit, kind: str, phase: str, years: list
         "được nâng lên; người dân được tiếp cận chính sách giảm nghèo.",
         "2. Kiến nghị",
         "Đề nghị cấp trên tiếp tục bố trí kinh phí để tập huấn nâng cao năng lực cho cán bộ xã và cộng đồng.",
-        f"Trên đây là báo cáo kết quả thực hiện của UBND {kind} {unit.name}.",
+        f"Trên đây là báo cáo kết quả thực hiện của UBND {unit.called}.",
     ]
 
 

@@ -197,8 +197,7 @@ def resolve_meta(doc: Document) -> Document:
     if unit is not None:
         doc.meta.unit_name, doc.meta.unit_code = unit.name, unit.code
         doc.meta.province, doc.meta.province_code = unit.province, unit.province_code
-        kind = {"Huyện": "huyện", "Thị xã": "thị xã", "Thành phố": "thành phố", "Quận": "quận"}.get(unit.kind, "huyện")
-        doc.meta.issuer = f"UBND {kind} {unit.name}"
+        doc.meta.issuer = f"UBND {unit.called}"  # "UBND thị xã Kỳ Anh", "UBND quận 1", as the report writes it
     doc.meta.program = doc.meta.program or program_for(" ".join(filter(None, [doc.meta.title, narrative[:5000]])))
     return doc
 
