@@ -54,6 +54,18 @@ class Unit:
         return f"{self.kind.lower()} {_bare(self)}"
 
 
+def display_name(kind: str | None, name: str) -> str:
+    """A unit as a heading names it: "Thị xã Kỳ Anh" (not "Thị xã Kỳ Anh (Thị xã)"), "Quận 1" (not "Quận Quận 1")."""
+    kind = kind or "Huyện"
+    plain = _BRACKET_KIND.sub("", name)
+    return plain if plain.startswith(kind + " ") else f"{kind} {plain}"
+
+
+def bare_name(unit: Unit) -> str:
+    """What follows the kind word: "Kỳ Anh" for "Kỳ Anh (Thị xã)", "1" for "Quận 1", else the name."""
+    return _bare(unit)
+
+
 def _bare(unit: Unit) -> str:
     """What follows the kind word: "Kỳ Anh" for "Kỳ Anh (Thị xã)", "1" for "Quận 1", else the name."""
     plain = unit.plain

@@ -12,6 +12,8 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from sqlalchemy import Engine, text
 
+from config.units import display_name
+
 FIRST_VALUE_COLUMN = 4  # A STT, B Nội dung, C Đơn vị tính, then Tổng số and the years
 HEADER_ROW = 5
 THIN = Side(style="thin")
@@ -125,7 +127,7 @@ def _write_form(sheet, form: dict, rows: list[dict], years: list[int], reports: 
     _write_header(sheet, years, last_col)
     groups = {r["code"]: r["group_no"] for r in rows if r["kind"] == "group"}
     blocks = [("TỔNG CỘNG TOÀN TỈNH", None)] + [
-        (f"{r['kind'] or 'Huyện'} {r['unit_name']} (mã {r['unit_code']}): báo cáo số {r['report_number'] or '?'}"
+        (f"{display_name(r['kind'], r['unit_name'])} (mã {r['unit_code']}): báo cáo số {r['report_number'] or '?'}"
          + (f" ngày {_day(r['report_date'])}" if r["report_date"] else ""), r)
         for r in reports
     ]

@@ -229,3 +229,25 @@ def test_synth_writes_the_name_as_a_report_does(code, issuer, place):
     assert lines[1] == issuer
     assert lines[5].startswith(f"{place}, ngày ")
     assert resolve_unit("\n".join(lines)).code == code
+
+
+@pytest.mark.parametrize("kind, name, shown", [
+    ("Thị xã", "Kỳ Anh (Thị xã)", "Thị xã Kỳ Anh"),
+    ("Quận", "Quận 1", "Quận 1"),
+    ("Huyện", "Phong Thổ", "Huyện Phong Thổ"),
+    (None, "Phong Thổ", "Huyện Phong Thổ"),
+])
+def test_headings_name_a_unit_as_reports_do(kind, name, shown):
+    from config.units import display_name
+
+    assert display_name(kind, name) == shown
+
+
+@pytest.mark.parametrize("written, code", [
+    ("Thị xã Kỳ Anh", "449"), ("Huyện Kỳ Anh", "447"), ("Kỳ Anh (Thị xã)", "449"), ("Quận 1", "760"),
+    ("Phong Thổ", "109"), ("Huyện Phong Thổ", "109"),
+])
+def test_a_csv_names_its_unit_as_reports_do(written, code):
+    from tasks.read.csv import _meta
+
+    assert _meta([(2, {"reporting_unit": written})]).unit_code == code
