@@ -38,7 +38,7 @@ def test_report_command_writes_overview_failures_and_csv(tmp_path, sqlite_url, m
     assert 'id="quarantine"' in html and "hong.docx" in html
     unreadable = [f for f in list_failures(engine_for(sqlite_url)) if f["rule"] == "unreadable"]
     assert len(unreadable) == 1 and unreadable[0]["status"] == "open"
-    assert len(list((out / "charts" / "2016-2020").glob("*.png"))) == 8
+    assert len(list((out / "charts" / "2016-2020").glob("*.svg"))) == 8
     rows = list(csv.DictReader(io.StringIO((out / "failures-2016-2020.csv").read_text(encoding="utf-8-sig"))))
     assert {r["rule"] for r in rows if r["unit_code"] == "109" and r["severity"] == "error"} == {
         "annex_parent", "annex_missing", "narrative_figure"}
