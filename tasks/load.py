@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-import pandas as pd
 from sqlalchemy import Connection, Engine, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -57,13 +56,6 @@ def natural_key(result: SubmissionResult) -> str | None:
 
 def _count(result: SubmissionResult, severity: str) -> int:
     return sum(1 for f in result.findings if f.severity == severity)
-
-
-def _plain(value):
-    """A cell fit for any DB-API driver: NaN/NA become None, numpy scalars become Python ones."""
-    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-        return None
-    return value.item() if hasattr(value, "item") else value
 
 
 def fact_rows(result: SubmissionResult) -> list[dict]:
