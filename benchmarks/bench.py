@@ -328,24 +328,17 @@ def render(r: dict) -> str:
         "| measure | N | median s | runs | peak RSS MiB |",
         "|---|---:|---:|---|---:|",
     ]
-    for n, v in sorted(r["floor"].items()):
-        out.append(f"| 1 floor: read bytes + sqlite3.executemany of the same facts | {n} | {v['median']:.2f} | "
-                   f"{', '.join(f'{x:.2f}' for x in v['runs'])} | |")
-    for n, v in sorted(r["baocao"].items()):
-        out.append(f"| 2 baocao run (ephemeral Prefect, fresh SQLite) | {n} | {v['median']:.1f} | "
-                   f"{', '.join(f'{x:.1f}' for x in v['runs'])} | {v['rss_mib']:.0f} |")
-    for n, v in sorted(r["naive"].items()):
-        out.append(f"| 3 naive (task + pandera + GX checkpoint per submission, ORM rows) | {n} | {v['median']:.1f} | "
-                   f"{', '.join(f'{x:.1f}' for x in v['runs'])} | {v['rss_mib']:.0f} |")
-    for n, v in sorted(r["incremental"].items()):
-        out.append(f"| 4 baocao run again, nothing new | {n} | {v['median']:.1f} | "
-                   f"{', '.join(f'{x:.1f}' for x in v['runs'])} | |")
-    out.append(f"| 5 baocao check on the seed, cold process | 1 | {r['check']['median']:.2f} | "
-               f"{', '.join(f'{x:.2f}' for x in r['check']['runs'])} | |")
-    if "workers2" in r:
-        w = r["workers2"]
-        out.append(f"| 2'' baocao run, BAOCAO_WORKERS=2 (two reading processes), one run | {w['n']} | "
-                   f"{w['wall']:.1f} | {w['wall']:.1f} | {w['rss_mib']:.0f} |")
+    def medians(label: str, series: dict, digits: int, rss: bool) -> None:
+        for n, v in sorted(series.items()):
+            runs = ", ".join(f"{x:.{digits}f}" for x in v["runs"])
+            peak = f" {v['rss_mib']:.0f} " if rss else " "
+            out.append(f"| {label} | {n} | {v['median']:.{digits}f} | {runs} |{peak}|")
+
+    medians("1 floor: read bytes + sqlite3.executemany of the same facts", r["floor"], 2, rss=False)
+    medians("2 baocao run (ephemeral Prefect, fresh SQLite)", r["baocao"], 1, rss=True)
+    medians("3 naive (task + pandera + GX checkpoint per submission, ORM rows)", r["naive"], 1, rss=True)
+    medians("4 baocao run again, nothing new", r["incremental"], 1, rss=False)
+    medians("5 baocao check on the seed, cold process", {1: r["check"]}, 2, rss=False)
     if "server" in r:
         s = r["server"]
         out.append(f"| 2' baocao run against a running Prefect server | {s['n']} | {s['median']:.1f} | "

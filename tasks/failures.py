@@ -80,11 +80,11 @@ def current_failures(conn: Connection) -> dict[str, Seen]:
     return seen
 
 
-def record_event(conn: Connection, failure_id: str, who: str, from_status: str | None, to_status: str,
-                 note: str | None, at: datetime) -> None:
-    """One status change in the failure's history."""
-    conn.execute(insert(EVENTS).values(failure_id=failure_id, at=at, who=who, from_status=from_status,
-                                       to_status=to_status, note=note))
+def event_row(failure_id: str, from_status: str | None, to_status: str, note: str | None, at: datetime,
+              who: str = SYSTEM) -> dict:
+    """One status change in the failure's history, as a row of failure_events."""
+    return {"failure_id": failure_id, "at": at, "who": who, "from_status": from_status, "to_status": to_status,
+            "note": note}
 
 
 def sync_failures(engine: Engine, today: date | None = None) -> dict:
@@ -116,7 +116,7 @@ def _sync_once(engine: Engine, today: date | None) -> dict:
             if old is None:
                 opened.append({"id": fid, "status": "open", "first_seen": at, "last_seen": at, "updated_at": at,
                                **s.values})
-                events.append(_event(fid, None, "open", "first seen", at))
+                events.append(event_row(fid, None, "open", "first seen", at))
                 counts["opened"] += 1
                 continue
             status, note = old.status, None
@@ -135,7 +135,7 @@ def _sync_once(engine: Engine, today: date | None) -> dict:
             extra = {"last_seen": at, "status": status, "updated_at": at}
             if old.status == "waived":
                 extra |= {"reason": None, "steward": None, "until": None}
-            events.append(_event(fid, old.status, status, note, at))
+            events.append(event_row(fid, old.status, status, note, at))
             counts["reopened"] += 1
             conn.execute(update(FAILURES).where(FAILURES.c.id == fid).values(**s.values, **extra))
         if opened:
@@ -148,16 +148,11 @@ def _sync_once(engine: Engine, today: date | None) -> dict:
         for start in range(0, len(gone), 500):
             chunk = gone[start:start + 500]
             conn.execute(update(FAILURES).where(FAILURES.c.id.in_(chunk)).values(status="resolved", updated_at=at))
-        events += [_event(fid, known[fid].status, "resolved", "no longer occurs", at) for fid in gone]
+        events += [event_row(fid, known[fid].status, "resolved", "no longer occurs", at) for fid in gone]
         counts["resolved"] += len(gone)
         if events:
             conn.execute(insert(EVENTS), events)
     return counts
-
-
-def _event(failure_id: str, from_status: str | None, to_status: str, note: str | None, at: datetime) -> dict:
-    return {"failure_id": failure_id, "at": at, "who": SYSTEM, "from_status": from_status, "to_status": to_status,
-            "note": note}
 
 
 ALLOWED = {
@@ -188,7 +183,7 @@ def change_status(engine: Engine, failure_id: str, action: str, who: str, reason
             values |= {"reason": None, "until": None}
         conn.execute(update(FAILURES).where(FAILURES.c.id == old["id"]).values(**values))
         note = reason if action != "waive" else reason.strip() + (f" (until {until.isoformat()})" if until else "")
-        record_event(conn, old["id"], who, old["status"], target, note, at)
+        conn.execute(insert(EVENTS), event_row(old["id"], old["status"], target, note, at, who=who))
         return dict(find_failure(conn, old["id"]))
 
 
