@@ -10,7 +10,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export DO_NOT_TRACK := 1
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 90
 
-.PHONY: venv demo test check bench clean
+.PHONY: venv demo test test-fast check bench clean
 
 venv: $(STAMP)
 
@@ -28,9 +28,15 @@ demo: venv
 check: venv
 	$(BIN)/baocao check ../shared/seed/000_7690d259663c1765.txt || true
 
+# import-linter first: the layout's lines (pyproject.toml) are checked on every run, not remembered
 test: venv
 	mkdir -p var/prefect
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# the quick loop while working: no Prefect, LibreOffice, Chromium or PostgreSQL (under a minute)
+test-fast: venv
+	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
 
 # Not a test: ~20 min on 2 cores; writes benchmarks/RESULTS.md. BENCH_ARGS=--quick checks the script in ~3 min.
 bench: venv

@@ -12,21 +12,19 @@ import json
 import os
 import platform
 import shutil
-import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PY = sys.executable
+from flows.environment import prefect_defaults, prefect_server  # noqa: E402
 SEED = ROOT.parent / "shared" / "seed" / "000_7690d259663c1765.txt"
 if not SEED.is_file():
     SEED = ROOT / "examples" / "inbox" / "000_7690d259663c1765.txt"
@@ -55,8 +53,7 @@ def measure(cmd: list[str], env: dict, ok_codes=(0,)) -> tuple[float, float]:
 def base_env(work: Path) -> dict:
     env = dict(os.environ)
     env.update({
-        "PREFECT_HOME": str(work / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
-        "PREFECT_LOGGING_LEVEL": "WARNING", "GX_ANALYTICS_ENABLED": "false",
+        **prefect_defaults(work), "PREFECT_LOGGING_LEVEL": "WARNING", "GX_ANALYTICS_ENABLED": "false",
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120", "PYTHONPATH": str(ROOT),
     })
     env.pop("PREFECT_API_URL", None)
@@ -105,30 +102,6 @@ def line_fit(points: dict[int, float], lo: int, hi: int) -> tuple[float, float]:
     """(fixed cost, marginal cost per submission) from the medians at lo and hi submissions."""
     slope = (points[hi] - points[lo]) / (hi - lo)
     return points[lo] - slope * lo, slope
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server(env: dict, work: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    home = work / "prefect-server"
-    senv = {**env, "PREFECT_HOME": str(home)}
-    proc = subprocess.Popen([PY, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                            env=senv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    url = f"http://127.0.0.1:{port}/api"
-    deadline = time.time() + 180
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/health", timeout=2):
-                return proc, url
-        except OSError:
-            time.sleep(1)
-    os.killpg(proc.pid, signal.SIGTERM)
-    raise RuntimeError("the Prefect server did not start in 180 s")
 
 
 def machine() -> dict:
@@ -181,7 +154,7 @@ def main() -> None:
         corpus = work / "corpus"
         n_max = max(sizes + naive_sizes)
         t = time.perf_counter()
-        from tasks.synth import synth_corpus
+        from tasks.synth.corpus import synth_corpus
 
         manifest = synth_corpus(n_max, corpus, seed=0, error_rate=0.05)
         synth_s = time.perf_counter() - t
@@ -238,8 +211,7 @@ def main() -> None:
                                             naive_sizes[0], naive_sizes[-1])}
 
         if not args.no_server:
-            proc, url = start_server(env, work)
-            try:
+            with prefect_server({**env, "PREFECT_HOME": str(work / "prefect-server")}) as url:
                 senv = {**env, "PREFECT_API_URL": url}
                 server_runs = []
                 for r in range(args.reps):
@@ -249,9 +221,6 @@ def main() -> None:
                     log(f"server N={lo} rep {r + 1}: {wall:.1f} s")
                 med = statistics.median(server_runs)
                 results["server"] = {"n": lo, "runs": server_runs, "median": med, "fixed": med - marginal * lo}
-            finally:
-                os.killpg(proc.pid, signal.SIGTERM)
-                proc.wait(timeout=30)
 
         if not args.no_profile:
             session = work / "profile.pyisession"

@@ -31,8 +31,9 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from config.units import legacy_districts  # noqa: E402
-from tasks.load import FACTS, SUBMISSIONS, fact_rows, insert_rows, now, write_submission  # noqa: E402
-from tasks.process import SubmissionResult, process_submission  # noqa: E402
+from tasks.load.submissions import FACTS, SUBMISSIONS, fact_rows, insert_rows, write_submission  # noqa: E402
+from warehouse.db import now  # noqa: E402
+from tasks.check.submission import SubmissionResult, process_submission  # noqa: E402
 from warehouse.db import engine_for, upgrade  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"

@@ -21,7 +21,7 @@ from prefect.cache_policies import NO_CACHE  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 from contracts.facts import FactSchema  # noqa: E402
-from tasks.process import process_submission  # noqa: E402
+from tasks.check.submission import process_submission  # noqa: E402
 from warehouse.db import engine_for, upgrade  # noqa: E402
 from warehouse.models import Fact, FindingRow, Submission  # noqa: E402
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import yaml
 
-from tasks.read.normalize import fold, squash
+from config.files import config_path, read_yaml
+from contracts.vietnamese import fold, squash
 
-CONFIG_DIR = Path(__file__).resolve().parent
 MATCH_THRESHOLD = 0.85  # below this a label is uncatalogued
 
 
@@ -130,7 +130,7 @@ def _form(raw: dict) -> Form:
 @lru_cache(maxsize=4)
 def load_forms(forms_dir: str | None = None) -> dict[str, Form]:
     """Every form of config/forms/, by code."""
-    folder = Path(forms_dir) if forms_dir else CONFIG_DIR / "forms"
+    folder = Path(forms_dir) if forms_dir else config_path("forms")
     forms = {}
     for path in sorted(folder.glob("*.yaml")):
         form = _form(yaml.safe_load(path.read_text(encoding="utf-8")))
@@ -150,7 +150,7 @@ def form_for(number: str | None, title: str, forms: dict[str, Form]) -> Match:
 
 @lru_cache(maxsize=1)
 def load_programs() -> list[dict]:
-    return yaml.safe_load((CONFIG_DIR / "programs.yaml").read_text(encoding="utf-8"))["programs"]
+    return read_yaml("programs.yaml")["programs"]
 
 
 def program_for(text: str) -> str | None:

@@ -3,24 +3,21 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from pathlib import Path
 
-import yaml
-
+from config.files import read_yaml
 from contracts.findings import Finding
-from tasks.read.numbers import format_number
+from contracts.vietnamese import format_number
 
-CONFIG_DIR = Path(__file__).resolve().parent
 
 
 @lru_cache(maxsize=1)
 def templates() -> dict:
-    return yaml.safe_load((CONFIG_DIR / "messages.yaml").read_text(encoding="utf-8"))
+    return read_yaml("messages.yaml")
 
 
 @lru_cache(maxsize=1)
 def rules() -> dict:
-    return yaml.safe_load((CONFIG_DIR / "rules.yaml").read_text(encoding="utf-8"))["rules"]
+    return read_yaml("rules.yaml")["rules"]
 
 
 def where(ref: str | None) -> tuple[str, str]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from tasks.read.normalize import fold
+from contracts.vietnamese import fold
 
 # The kind word a report writes before a district's name (folded), and the dataset's kind it stands for.
 # "TP." and "TX." are how headers and addresses abbreviate thành phố and thị xã.

@@ -4,6 +4,7 @@ No I/O here. Readers (tasks/read/*) build these; tabulate turns them into facts.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -102,3 +103,8 @@ class Document:
     tables: list[Table]
     lines: list[str] = field(default_factory=list)  # the decoded text, for source excerpts
     findings: list = field(default_factory=list)  # Finding records of what the reader had to assume (format_mismatch)
+
+
+def sha256_of(data: bytes) -> str:
+    """A submission's id: the SHA-256 of its bytes, so the same file is the same submission wherever it comes from."""
+    return hashlib.sha256(data).hexdigest()

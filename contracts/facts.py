@@ -42,18 +42,3 @@ class FactSchema(pa.DataFrameModel):
 
 FACT_COLUMNS = list(FactSchema.to_schema().columns)
 
-
-class ReportSchema(pa.DataFrameModel):
-    """One row per submission: the report's identity as read from its header."""
-
-    submission: Series[str] = pa.Field(str_length={"min_value": 64, "max_value": 64}, unique=True)
-    number: Series[str] = pa.Field(str_matches=r"^\d+/[A-ZĐ]+(-[A-ZĐ]+)*$")
-    date: Series[pa.DateTime] = pa.Field()
-    unit_code: Series[str] = pa.Field(str_matches=r"^\d{3}$")
-    unit_name: Series[str] = pa.Field()
-    province_code: Series[str] = pa.Field(str_matches=r"^\d{2}$")
-    period: Series[str] = pa.Field(str_matches=r"^\d{4}(-\d{4})?$")
-
-    class Config:
-        strict = "filter"
-        coerce = True

@@ -6,25 +6,15 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
-import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-SCHEDULES = ROOT / "config" / "schedules.yaml"
+from config.schedules import load_schedules
+ROOT = Path(__file__).resolve().parent.parent  # where a work pool's worker finds this code
 DEPLOYMENT = "baocao"  # the served deployments: nightly-ingest/baocao, rerun-period/baocao
 POOL_DEPLOYMENT = "baocao-pool"  # the same flows on a work pool, run by `prefect worker start`
-ENTRYPOINTS = {
+ENTRYPOINTS = {  # one per name of config.schedules.FLOWS
     "nightly-ingest": "flows/nightly.py:nightly_ingest",
     "rerun-period": "flows/rerun.py:rerun_period",
 }
-
-
-def load_schedules(path: Path = SCHEDULES) -> dict[str, dict]:
-    """config/schedules.yaml: flow name -> cron, timezone, tags, concurrency limit, description."""
-    config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    unknown = sorted(set(config) - set(ENTRYPOINTS))
-    if unknown:
-        raise ValueError(f"{path}: no flow named {', '.join(unknown)}; known flows: {', '.join(ENTRYPOINTS)}")
-    return {name: config.get(name) or {} for name in ENTRYPOINTS}
 
 
 def _flow(name: str):

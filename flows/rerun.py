@@ -1,16 +1,16 @@
 """rerun-period: reprocess one reporting period's current submissions from the archive, in one transaction."""
 from __future__ import annotations
 
-import re
-
 from prefect import flow, get_run_logger, task
 from prefect.runtime import flow_run
 
 from config.settings import load_settings
+from contracts.period import checked_period
 from flows.shared import IO_RETRIES, publish_artifacts, trigger_of
-from flows.steward import review_after_load
-from tasks.load import FileOutcome, rerun_period_rows
-from tasks.publish import finish_run, start_run
+from flows.review import review_after_load
+from tasks.batch import rerun_period_rows
+from tasks.load.submissions import FileOutcome
+from tasks.review.runs import finish_run, start_run
 from warehouse.db import engine_for, upgrade
 
 
@@ -25,15 +25,6 @@ def rerun_submissions(warehouse_url: str, period: str, unit: str | None, run_id:
     return rerun_period_plain(warehouse_url, period, unit, run_id)
 
 
-PERIOD = re.compile(r"\d{4}(-\d{4})?")
-
-
-def checked_period(period: str) -> str:
-    """The period as the warehouse spells it (YYYY or YYYY-YYYY), or an error that says so."""
-    cleaned = period.strip().replace("\u2013", "-").replace("\u2014", "-").replace(" ", "")
-    if not PERIOD.fullmatch(cleaned):
-        raise ValueError(f"period {period!r} is not YYYY or YYYY-YYYY; write it like 2016-2020 (the phase) or 2020")
-    return cleaned
 
 
 def rerun_name() -> str:

@@ -6,16 +6,14 @@ from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 from prefect.runtime import deployment
 from prefect.tasks import exponential_backoff
-from sqlalchemy import select
-from sqlalchemy.exc import InterfaceError, OperationalError
 
 from config.settings import load_settings
-from tasks.load import FileOutcome
-from tasks.publish import summary_markdown
-from warehouse.db import engine_for
-from warehouse.models import FindingRow
+from tasks.load.submissions import FileOutcome
+from tasks.review.runs import summary_markdown
+from warehouse.db import DATABASE_UNREACHABLE, engine_for
+from warehouse import queries
 
-IO_ERRORS = (OSError, TimeoutError, OperationalError, InterfaceError)
+IO_ERRORS = (OSError, TimeoutError, *DATABASE_UNREACHABLE)
 
 
 def io_failure(task, task_run, state) -> bool:
@@ -41,13 +39,7 @@ def new_error_findings(outcomes: list[FileOutcome], limit: int = 500) -> list[di
     if not shas:
         return []
     sources = {o.sha256: o.source for o in outcomes}
-    query = (select(FindingRow.submission_id, FindingRow.rule, FindingRow.form, FindingRow.label, FindingRow.year,
-                    FindingRow.measure, FindingRow.expected, FindingRow.actual, FindingRow.source,
-                    FindingRow.message_vi, FindingRow.message_en)
-             .where(FindingRow.submission_id.in_(shas[:500]), FindingRow.severity == "error")
-             .order_by(FindingRow.submission_id, FindingRow.id).limit(limit))
-    with engine_for(load_settings().warehouse_url).connect() as conn:
-        rows = conn.execute(query).mappings().all()
+    rows = queries.error_findings(engine_for(load_settings().warehouse_url), shas[:500], limit)
     return [{"file": sources[r["submission_id"]], **{k: ("" if v is None else v) for k, v in r.items()
                                                      if k != "submission_id"}} for r in rows]
 

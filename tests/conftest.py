@@ -56,10 +56,11 @@ def pg_url():
 def prefect_harness(tmp_path_factory):
     """One ephemeral Prefect API for the whole session (it costs 15-25 s to start)."""
     home = tmp_path_factory.mktemp("prefect-home")
+    from flows.environment import DEFAULTS
+
     os.environ["PREFECT_HOME"] = str(home)
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+    for name, value in DEFAULTS.items():
+        os.environ.setdefault(name, value)
     from prefect.testing.utilities import prefect_test_harness
 
     with prefect_test_harness(server_startup_timeout=90):
@@ -74,3 +75,15 @@ def baocao_env(tmp_path, monkeypatch):
     monkeypatch.setenv("BAOCAO_WAREHOUSE_URL", f"sqlite:///{var / 'warehouse.db'}")
     monkeypatch.setenv("BAOCAO_INBOX", str(ROOT / "examples" / "inbox"))
     return var
+
+
+# Modules whose tests start Prefect, LibreOffice, Chromium or many worker processes: `pytest -m "not slow"` skips
+# them (and every integration test) for a run of under a minute while working; `make test` runs everything.
+SLOW_MODULES = {"test_crash", "test_hostile", "test_flows", "test_prefect_operations", "test_prefect_deployments",
+                "test_report_browser", "test_expectations", "test_steward_flow", "test_export", "test_layout"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.module.__name__.rsplit(".", 1)[-1] in SLOW_MODULES or item.get_closest_marker("integration"):
+            item.add_marker(pytest.mark.slow)

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tasks.discover import discover_inbox
-from tasks.failures import sync_failures
-from tasks.load import ingest_files
+from tasks.intake.discover import discover_inbox
+from tasks.review.queue import sync_failures
+from tasks.batch import ingest_files
 from warehouse.db import engine_for, upgrade
 
 ROOT = Path(__file__).resolve().parent.parent

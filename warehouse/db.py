@@ -1,11 +1,14 @@
 """Engines and schema upgrades for the warehouse: SQLite by default, PostgreSQL in production."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import InterfaceError, OperationalError
 
+DATABASE_UNREACHABLE = (OperationalError, InterfaceError)  # what a retry may cure: the database, not the data
 WAREHOUSE_DIR = Path(__file__).resolve().parent
 
 
@@ -78,3 +81,8 @@ def lock_schema(conn) -> None:
 def downgrade(url: str, revision: str = "base") -> None:
     """Take the schema back to `revision` (base: empty)."""
     _migrate(url, "downgrade", revision)
+
+
+def now() -> datetime:
+    """The warehouse's clock: UTC, without a time zone (both databases store it the same way)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)

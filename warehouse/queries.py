@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, select, text
+
+from warehouse.models import FindingRow, Submission
 
 # SQLite hands dates and timestamps back from views as ISO text; PostgreSQL as date and datetime
 _DATES = {"due_date", "report_date", "last_report_date"}
@@ -43,3 +45,26 @@ def completeness(engine: Engine, province_code: str, period: str) -> list[dict]:
     """Every district of the province for the period: received or not, and late once a due date is set."""
     return _select(engine, "SELECT * FROM completeness WHERE province_code = :p AND period = :period",
                    ("unit_code",), p=province_code, period=period)
+
+
+def lock_period_archives(conn: Connection, period: str, unit: str | None = None) -> list:
+    """The current submissions of a period (or of one unit in it) with their archived file, for a rerun inside
+    `conn`'s transaction; on PostgreSQL a second rerun of the same period waits until this one commits."""
+    s = Submission.__table__
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"rerun:{period}",))
+    query = select(s.c.id, s.c.source, s.c.archive_path).where(s.c.period == period, s.c.is_current.is_(True))
+    if unit:
+        query = query.where((s.c.unit_code == unit) | (s.c.unit_name == unit))
+    return conn.execute(query.order_by(s.c.id)).all()
+
+
+def error_findings(engine: Engine, submission_ids: list[str], limit: int = 500) -> list[dict]:
+    """The error findings of these submissions, in the order they were found."""
+    f = FindingRow
+    query = (select(f.submission_id, f.rule, f.form, f.label, f.year, f.measure, f.expected, f.actual, f.source,
+                    f.message_vi, f.message_en)
+             .where(f.submission_id.in_(submission_ids), f.severity == "error")
+             .order_by(f.submission_id, f.id).limit(limit))
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(query).mappings().all()]

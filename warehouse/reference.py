@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
-from pathlib import Path
 
-import yaml
 from sqlalchemy import Connection, select
 
-from config.catalog import CONFIG_DIR, load_forms, load_programs
+from config.catalog import load_forms, load_programs
+from config.reporting import due_dates, late_by
+from contracts.period import Period as ReportingPeriod
 from config.units import _dataset, legacy_districts
 from warehouse.models import FormRow, IndicatorRow, Period, Program, ReportingUnit
 
@@ -20,7 +19,6 @@ PROGRAMS = Program.__table__
 FORMS = FormRow.__table__
 INDICATORS = IndicatorRow.__table__
 PERIODS = Period.__table__
-REPORTING_CONFIG = CONFIG_DIR / "reporting.yaml"
 
 
 @lru_cache(maxsize=1)
@@ -84,53 +82,12 @@ def catalog_rows() -> tuple[list[dict], list[dict], list[dict]]:
     return programs, forms, indicators
 
 
-def _reporting_yaml(path: Path) -> dict:
-    """config/reporting.yaml parsed once per version of the file: the loader asks for it once per submission."""
-    stat = path.stat()
-    return _parsed_yaml(str(path), stat.st_mtime_ns, stat.st_size)
-
-
-@lru_cache(maxsize=8)
-def _parsed_yaml(path: str, mtime_ns: int, size: int) -> dict:
-    return yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-
-
-def late_by(path: Path = REPORTING_CONFIG) -> dict[str, str]:
-    """How lateness is judged per period (config/reporting.yaml `late_by`); received_date unless it says otherwise."""
-    if not path.is_file():
-        return {}
-    periods = _reporting_yaml(path).get("periods") or {}
-    if not isinstance(periods, dict):
-        return {}
-    return {str(code): spec["late_by"] for code, spec in periods.items()
-            if isinstance(spec, dict) and spec.get("late_by") in ("received_date", "report_date")}
-
-
-def due_dates(path: Path = REPORTING_CONFIG) -> dict[str, date]:
-    """Due date per period from config/reporting.yaml when it exists (`periods: {2016-2020: {due: 2020-10-31}}`
-    or a list of `{period, due}`); no file, no due dates."""
-    if not path.is_file():
-        return {}
-    periods = _reporting_yaml(path).get("periods") or {}
-    items = periods.items() if isinstance(periods, dict) else (
-        (p.get("period") or p.get("code"), p) for p in periods if isinstance(p, dict))
-    out: dict[str, date] = {}
-    for code, spec in items:
-        due = spec.get("due") or spec.get("due_date") if isinstance(spec, dict) else spec
-        if isinstance(due, str):
-            due = date.fromisoformat(due)
-        if isinstance(due, date):
-            out[str(code)] = due
-    return out
-
-
 def period_row(code: str, due: date | None = None, judged_by: str = "received_date") -> dict | None:
     """'2016-2020' -> years 2016..2020; '2020' -> 2020..2020; anything else is no period."""
-    m = re.fullmatch(r"(\d{4})(?:-(\d{4}))?", code or "")
-    if not m:
+    period = ReportingPeriod.parse(code)
+    if period is None or period.code != code:
         return None
-    start = int(m[1])
-    end = int(m[2] or m[1])
+    start, end = period.start, period.end
     late_from = datetime.combine(due + timedelta(days=1), time()) if due else None
     return {"code": code, "start_year": start, "end_year": end, "due_date": due, "late_from": late_from,
             "late_by": judged_by}

@@ -14,8 +14,9 @@ import re
 from datetime import date, datetime
 
 from config.catalog import load_forms
+from contracts.period import Period
 from contracts.document import Cell, ColumnSpec, Document, ReportMeta, Table, TableRow
-from tasks.read.normalize import fold, nfc, squash
+from contracts.vietnamese import fold, nfc, squash
 from tasks.read.xlsx import vietnamese_number
 
 REQUIRED = ("form", "label", "measure", "value")
@@ -94,10 +95,8 @@ def _meta(records: list[tuple[int, dict]]) -> ReportMeta:
 
     meta = ReportMeta(number=first("report_number"), date=_date(first("report_date")), program=first("program"))
     if period := first("period"):
-        years = re.findall(r"\d{4}", period)
-        if years:
-            meta.period_start, meta.period_end = int(years[0]), int(years[-1])
-            meta.period = f"{years[0]}-{years[-1]}" if len(years) > 1 else years[0]
+        if found := Period.of_years([int(y) for y in re.findall(r"\d{4}", period)]):
+            meta.period_start, meta.period_end, meta.period = found.start, found.end, found.code
     code, name = first("unit_code"), first("reporting_unit")
     units = legacy_districts()
     match = [u for u in units if code and u.code == code.zfill(3)]

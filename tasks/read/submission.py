@@ -1,17 +1,17 @@
 """Read one submitted file into a Document: detect the format, decode, hand to the format's reader."""
 from __future__ import annotations
 
-import hashlib
 import io
-import re
 import zipfile
 
 from config.catalog import program_for
 from config.messages import finding
 from config.units import resolve_unit
-from contracts.document import Document
+from contracts.document import Document, sha256_of
+from contracts.errors import Unreadable
 from tasks.read.csv import looks_like_fact_csv, read_csv
 from tasks.read.docx import read_docx
+from tasks.read.limits import check_bytes, check_zip
 from tasks.read.encodings import UndecidableEncoding, _bomless_utf16
 from tasks.read.encodings import decode_text as detect_and_decode
 from tasks.read.legacy import ConversionFailed, convert_with_libreoffice, ole2_kind
@@ -19,20 +19,6 @@ from tasks.read.text import read_text
 from tasks.read.xlsx import read_xlsx
 
 
-class Unreadable(Exception):
-    """A file no reader can take; carries the reason in both languages and the way out."""
-
-    def __init__(self, reason_en: str, reason_vi: str, fix_en: str = "", fix_vi: str = ""):
-        super().__init__(reason_en)
-        self.reason_en, self.reason_vi, self.fix_en, self.fix_vi = reason_en, reason_vi, fix_en, fix_vi
-
-
-def sha256_of(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-MAX_UNZIPPED_BYTES = 200 * 1024 * 1024
-MAX_ZIP_ENTRIES = 10_000
 _EXTENSIONS = {
     "text": {"txt", "text", ""}, "csv": {"csv", "txt"}, "docx": {"docx", "docm"}, "xlsx": {"xlsx", "xlsm"},
     "doc": {"doc"}, "xls": {"xls"}, "odt": {"odt"}, "ods": {"ods"}, "rtf": {"rtf", "doc"},
@@ -83,24 +69,6 @@ def _zip_kind(data: bytes) -> str:
     return "zip"
 
 
-def check_zip(data: bytes) -> None:
-    """Refuse a zip container that would unpack to an absurd size (a zip bomb) before any parser opens it."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            infos = z.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise Unreadable(f"a damaged zip container ({exc})", "tệp nén (zip) bị hỏng", _FIX_EN, _FIX_VI) from None
-    declared = sum(i.file_size for i in infos)
-    if declared > MAX_UNZIPPED_BYTES or len(infos) > MAX_ZIP_ENTRIES:
-        raise Unreadable(
-            f"the file unpacks to {declared / 2**20:.0f} MB in {len(infos)} parts, above the limit of "
-            f"{MAX_UNZIPPED_BYTES // 2**20} MB (a zip bomb or a damaged file)",
-            f"tệp giải nén ra {declared / 2**20:.0f} MB, vượt giới hạn {MAX_UNZIPPED_BYTES // 2**20} MB "
-            "(tệp nén độc hại hoặc bị hỏng)",
-            "Send the report itself, without embedded media.", "Gửi lại báo cáo, bỏ ảnh và tệp nhúng.",
-        )
-
-
 def decode_text(data: bytes) -> tuple[str, str]:
     """Decode text bytes to NFC; returns (text, encoding). Raises Unreadable when the encoding is undecidable."""
     try:
@@ -117,13 +85,9 @@ def decode_text(data: bytes) -> tuple[str, str]:
 
 def read_document(data: bytes, source: str) -> Document:
     """Any supported file to a Document with its metadata resolved; raises Unreadable with the reason."""
-    from tasks.read.guard import check_bytes  # here, not at the top: guard imports Unreadable from this module
-
     check_bytes(data)  # empty, oversized, zip bombs and damaged zips: refused before any reader
     sha = sha256_of(data)
     fmt = detect_format(data)
-    if fmt in ("docx", "xlsx", "odt", "ods", "zip"):
-        check_zip(data)
     if fmt == "text":
         text, encoding = decode_text(data)
         doc = read_text(text, source=source, sha256=sha, encoding=encoding)
@@ -200,11 +164,3 @@ def resolve_meta(doc: Document) -> Document:
         doc.meta.issuer = f"UBND {unit.called}"  # "UBND thị xã Kỳ Anh", "UBND quận 1", as the report writes it
     doc.meta.program = doc.meta.program or program_for(" ".join(filter(None, [doc.meta.title, narrative[:5000]])))
     return doc
-
-
-_SAFE = re.compile(r"[^\w.\-]+")
-
-
-def safe_name(name: str) -> str:
-    """A file name fit to show and store, never a path."""
-    return _SAFE.sub("_", name.replace("\\", "/").rsplit("/", 1)[-1])[:200] or "unnamed"

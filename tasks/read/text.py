@@ -5,7 +5,7 @@ import re
 from datetime import date
 
 from contracts.document import Block, Cell, ColumnSpec, Document, ReportMeta, Table, TableRow
-from tasks.read.normalize import fold, nfc, squash
+from contracts.vietnamese import fold, nfc, squash
 
 _FORM_LINE = re.compile(r"^\s*bi[eể]u\s*(?:s[oố])?\s*:?\s*(\d{1,2})\b", re.IGNORECASE)
 _ATTACHED = re.compile(r"k[eè]m\s+theo", re.IGNORECASE)

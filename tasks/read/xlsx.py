@@ -14,8 +14,8 @@ from datetime import date, datetime
 from contracts.document import Document
 from tasks.read.encodings import repair_font_text
 from tasks.read.grid import Grid, GridCell, read_grid
-from tasks.read.normalize import nfc
-from tasks.read.numbers import format_number
+from contracts.vietnamese import nfc
+from contracts.vietnamese import format_number
 from tasks.read.text import _FORM_LINE
 
 _PLAIN_SHEET = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")

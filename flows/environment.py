@@ -1,0 +1,91 @@
+"""Prefect's environment, set in one place: offline, its state inside var/, quiet unless asked."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+DEFAULTS = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+}
+
+
+def prefect_defaults(var_dir: Path | str | None = None) -> dict[str, str]:
+    """The variables a baocao process (the CLI, a test's server, a benchmark) sets for Prefect."""
+    var = Path(var_dir if var_dir is not None else os.environ.get("BAOCAO_VAR", "var")).resolve()
+    return {"PREFECT_HOME": str(var / "prefect"), **DEFAULTS}
+
+
+def prefect_env(level: str = "WARNING") -> None:
+    """Apply prefect_defaults to this process where the user has not set them."""
+    for name, value in prefect_defaults().items():
+        os.environ.setdefault(name, value)
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", level)
+    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def prefect_server(env: dict[str, str], *, cwd: Path | str | None = None, log: Path | None = None,
+                   timeout: float = 180) -> Iterator[str]:
+    """`prefect server start` on a free loopback port with `env` (its PREFECT_HOME among them); yields the API
+    URL once /api/health answers, and stops the server's whole process group on the way out."""
+    port = free_port()
+    server_env = {**DEFAULTS, "PREFECT_UI_ENABLED": "false", **env}
+    server_env.pop("PREFECT_API_URL", None)
+    output = open(log, "wb") if log else subprocess.DEVNULL
+    proc = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                             "--port", str(port)], env=server_env, cwd=cwd, stdout=output,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    api = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + timeout
+        while not _healthy(api):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                tail = Path(log).read_text(errors="replace")[-2000:] if log else ""
+                raise RuntimeError(f"the Prefect server did not answer {api}/health in {timeout:g} s\n{tail}")
+            time.sleep(0.5)
+        yield api
+    finally:
+        _stop(proc)
+        if log:
+            output.close()
+
+
+def _healthy(api: str) -> bool:
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"{api}/health", timeout=2) as answer:
+            return answer.status == 200
+    except OSError:
+        return False
+
+
+def _stop(proc: subprocess.Popen, grace: float = 20) -> None:
+    """SIGTERM to the group, then SIGKILL after `grace` seconds: a server must never outlive its user."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=grace)
+            return
+        except subprocess.TimeoutExpired:
+            continue

@@ -1,0 +1,154 @@
+"""The functions Prefect tasks call, one per stage of a batch of files: take in, read, check, load, review.
+
+`python -m tasks.batch --inbox DIR` is the nightly run without Prefect: the same functions in the same order, in one
+plain process. The crash and concurrency tests start it (Prefect's ephemeral start costs 15-25 s, too much to pay a
+dozen times); nightly-ingest adds retries, artifacts and the read-ahead of one batch while the previous one loads.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from config.limits import load_limits
+from config.settings import load_settings
+from tasks.check.submission import ReadSubmission, SubmissionResult, check_read
+from tasks.intake.archive import Taken, sweep_archive, take_file
+from tasks.intake.discover import InboxFile, discover_inbox
+from tasks.load.submissions import FileOutcome, known_ids, load_once, outcome_of, replace_submissions
+from tasks.review.runs import finish_run, start_run
+from tasks.workers import oversized_result, process_many_isolated
+from warehouse import queries
+from warehouse.db import engine_for, upgrade
+
+log = logging.getLogger("baocao.load")
+
+
+@dataclass
+class Intake:
+    """One batch after intake: what became of each file so far (None: still to read), and the files to read."""
+
+    outcomes: list[FileOutcome | None] = field(default_factory=list)
+    pending: list[tuple[int, InboxFile, Taken]] = field(default_factory=list)  # (position in outcomes, file, bytes)
+
+    @property
+    def hashes(self) -> frozenset[str]:
+        return frozenset(taken.sha256 for _, _, taken in self.pending)
+
+    @property
+    def readable(self) -> list[tuple[bytes, str]]:
+        return [(taken.data, f.name) for _, f, taken in self.pending if taken.data is not None]
+
+
+def take_batch(files: list[InboxFile], engine: Engine, archive_dir: Path, seen: frozenset[str] = frozenset()) -> Intake:
+    """Archive each file's bytes and skip what the warehouse holds already (one query a batch) or what this run
+    took in before (`seen`: the hashes of its earlier batches, which may not be loaded yet)."""
+    limits = load_limits()
+    with engine.connect():  # an unreachable warehouse fails the batch (retried) before any file is taken in
+        pass
+    intake = Intake()
+    archived: list[tuple[int, InboxFile, Taken]] = []
+    for f in files:
+        try:
+            taken = take_file(f, archive_dir, limits.max_file_bytes)
+        except OSError as exc:
+            intake.outcomes.append(FileOutcome(f.name, None, "quarantined", f"could not read the file: {exc.strerror}"))
+            continue
+        archived.append((len(intake.outcomes), f, taken))
+        intake.outcomes.append(None)
+    known = known_ids(engine, [taken.sha256 for _, _, taken in archived])
+    seen = set(seen)  # the same bytes twice in one inbox load once
+    for pos, f, taken in archived:
+        if taken.sha256 in seen or taken.sha256 in known:
+            intake.outcomes[pos] = FileOutcome(f.name, taken.sha256, "skipped", "already loaded")
+            log.info("skipped %s", f.name)
+            continue
+        seen.add(taken.sha256)
+        intake.pending.append((pos, f, taken))
+    return intake
+
+
+def read_batch(intake: Intake) -> list[ReadSubmission | SubmissionResult]:
+    """Read, tabulate and check each document in a bounded worker; a file too large to read is quarantined here."""
+    limits = load_limits()
+    read = iter(process_many_isolated(intake.readable, limits=limits))
+    return [next(read) if taken.data is not None else oversized_result(taken.sha256, taken.head, f.name, taken.size, limits)
+            for _, f, taken in intake.pending]
+
+
+def check_batch(read: list[ReadSubmission | SubmissionResult]) -> list[SubmissionResult]:
+    """The batch's frame checks: the facts contract, totals, groups, plan/actual pairs, period coverage."""
+    return check_read(read)
+
+
+def load_batch(intake: Intake, results: list[SubmissionResult], engine: Engine, run_id: str | None) -> list[FileOutcome]:
+    """Load each checked file in its own transaction; every file of the batch ends with an outcome."""
+    outcomes = list(intake.outcomes)
+    periods: set = set()  # the periods this batch has made sure of: one INSERT each, not one a file
+    for (pos, f, taken), result in zip(intake.pending, results):
+        refused = load_once(engine, result, archive_path=str(taken.archived), run_id=run_id, periods=periods)
+        if refused is None:
+            outcomes[pos] = outcome_of(result)
+        elif refused == "concurrent":
+            outcomes[pos] = FileOutcome(f.name, taken.sha256, "skipped", "loaded by a concurrent run")
+        else:
+            outcomes[pos] = FileOutcome(f.name, taken.sha256, "quarantined", f"the warehouse refused it: {refused}")
+        log.info("%s %s", outcomes[pos].outcome, f.name)
+    return outcomes
+
+
+def ingest_files(files: list[InboxFile], engine: Engine, archive_dir: Path, run_id: str | None) -> list[FileOutcome]:
+    """Take in, read, check and load one batch of files, one stage after the other."""
+    intake = take_batch(files, engine, archive_dir)
+    return load_batch(intake, check_batch(read_batch(intake)), engine, run_id)
+
+
+def batches(items: list, size: int) -> list[list]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def rerun_period_rows(engine: Engine, period: str, unit: str | None = None) -> list[FileOutcome]:
+    """Reprocess a period's current submissions from the archive; delete and reinsert their rows in ONE transaction."""
+    with engine.begin() as conn:
+        rows = queries.lock_period_archives(conn, period, unit)
+        read = process_many_isolated([(Path(row.archive_path).read_bytes(), row.source) for row in rows])
+        results = check_read(read)
+        replace_submissions(conn, results)
+    return [outcome_of(r) for r in results]
+
+
+def ingest_inbox(inbox: Path, trigger: str = "manual") -> dict:
+    """The nightly run without Prefect: every file of the inbox taken in, read, checked and loaded, batch by batch."""
+    settings = load_settings()
+    upgrade(settings.warehouse_url)
+    engine = engine_for(settings.warehouse_url)
+    run_id = start_run(engine, "nightly-ingest", trigger, {"inbox": str(inbox)})
+    sweep_archive(settings.archive_dir)
+    files, refused = discover_inbox(Path(inbox))
+    outcomes = [FileOutcome(s.name, None, "quarantined", s.reason) for s in refused]
+    seen: frozenset[str] = frozenset()
+    for batch in batches(files, settings.batch_size):
+        intake = take_batch(batch, engine, settings.archive_dir, seen)
+        seen |= intake.hashes
+        outcomes += load_batch(intake, check_batch(read_batch(intake)), engine, run_id)
+    return finish_run(engine, run_id, outcomes)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--inbox", type=Path, default=None)
+    args = parser.parse_args()
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(relativeCreated)d ms %(message)s"))
+    logging.getLogger("baocao").addHandler(handler)
+    logging.getLogger("baocao").setLevel(logging.INFO)
+    summary = ingest_inbox(args.inbox or load_settings().inbox)
+    print(json.dumps(summary, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""Outliers across periods (after DHIS2's follow-up): a year-over-year jump, or a value outside its band.
+
+Plain functions on fact rows (contracts/facts.py columns, as dicts; `unit_code` when present keeps districts
+apart). The loader calls them once per submission of ~70 facts, where a pandas call's overhead is the whole
+cost: dict lookups take 0.1 ms a report, merges took 10. The jump factor is in config/rules.yaml (outlier_jump), the bands in config/outliers.yaml.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pandas as pd
+from config.files import read_yaml
+from config.messages import finding, rules, where
+from contracts.findings import Finding
+
+_NUMERIC = ("number", "dot_decimal", "repaired")
+
+
+@lru_cache(maxsize=1)
+def bands() -> dict:
+    """config/outliers.yaml's bands: form -> indicator -> {min, max}."""
+    return read_yaml("outliers.yaml").get("bands") or {}
+
+
+def detect_outliers(current_facts: pd.DataFrame, history_facts: pd.DataFrame | None = None) -> list[Finding]:
+    """Warnings for a yearly value that jumps from the unit's previous year (in history) or leaves its band."""
+    return outliers_in(_records(current_facts), _records(history_facts))
+
+
+def outliers_in(current: list[dict], history: list[dict] | None = None) -> list[Finding]:
+    """detect_outliers on rows: a fact row is a dict with form, indicator, year, measure, value, source, kind…"""
+    current = [r for r in current if _yearly(r)]
+    if not current:
+        return []
+    history = [r for r in history or () if _yearly(r)]
+    return _jumps(current, history) + _out_of_band(current)
+
+
+def _records(facts: pd.DataFrame | None) -> list[dict]:
+    return [] if facts is None or facts.empty else facts.to_dict("records")
+
+
+def _present(value) -> bool:
+    return value is not None and value is not pd.NA and not (isinstance(value, float) and value != value)
+
+
+def _yearly(row: dict) -> bool:
+    """A yearly number of a catalogued row (phase totals, dashes and blanks have no year-over-year)."""
+    return (_present(row.get("year")) and _present(row.get("value")) and _present(row.get("indicator"))
+            and row.get("kind", "number") in _NUMERIC)
+
+
+def _jumps(current: list[dict], history: list[dict]) -> list[Finding]:
+    """A value more than `factor` times (or less than 1/factor of) the unit's previous year in history."""
+    if not history:
+        return []
+    spec = rules()["outlier_jump"]
+    factor, floor = float(spec["factor"]), float(spec.get("min_value", 0))
+    by_unit = "unit_code" in current[0] and "unit_code" in history[0]
+    previous = {_key(row, by_unit, int(row["year"])): row for row in history}  # later rows win: oldest first
+    out = []
+    for row in current:
+        before = previous.get(_key(row, by_unit, int(row["year"]) - 1))
+        if before is None:
+            continue
+        now, then = float(row["value"]), float(before["value"])
+        if min(now, then) <= 0 or max(now, then) < floor:
+            continue  # a year without activity, or numbers too small for a ratio to mean anything
+        ratio = max(now, then) / min(now, then)
+        if ratio <= factor:
+            continue
+        prev_vi, prev_en = where(before.get("source"))
+        report = before.get("report")
+        report = report if isinstance(report, str) and report else None
+        out.append(finding(
+            "outlier_jump", **_where(row), expected=then, actual=now, ratio=round(ratio, 1),
+            previous=then, previous_year=str(int(before["year"])),
+            previous_where_vi=f"{prev_vi}, báo cáo {report}" if report else prev_vi,
+            previous_where_en=f"{prev_en}, report {report}" if report else prev_en,
+        ))
+    return out
+
+
+def _out_of_band(current: list[dict]) -> list[Finding]:
+    """A yearly value below its band's min or above its max."""
+    out = []
+    for row in current:
+        band = bands().get(row["form"], {}).get(row["indicator"])
+        if not band:
+            continue
+        low, high = band.get("min"), band.get("max")
+        value = float(row["value"])
+        if (low is not None and value < low) or (high is not None and value > high):
+            out.append(finding("outlier_band", **_where(row), expected=None, actual=value, low=low, high=high))
+    return out
+
+
+def _key(row: dict, by_unit: bool, year: int) -> tuple:
+    """What makes two facts comparable across periods."""
+    return (row["unit_code"] if by_unit else None, row["form"], row["indicator"], row["measure"], year)
+
+
+def _where(row: dict) -> dict:
+    """The finding fields that say which cell a fact stands in (a fact row, or a facts-table row)."""
+    form = row["form"]
+    line = row.get("line")
+    group = row.get("group", row.get("group_no"))
+    return dict(
+        form_label=f"Biểu {form.split('_')[-1]}", source=row.get("source"),
+        line=int(line) if _present(line) else None, form=form,
+        group=group if isinstance(group, str) else None, label=row.get("label") or "",
+        indicator=row["indicator"], year=int(row["year"]), measure=row["measure"],
+    )

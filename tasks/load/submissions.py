@@ -1,0 +1,307 @@
+"""Load processed submissions into the warehouse: one transaction per submission version."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import Connection, Engine, bindparam, delete, select, update
+from sqlalchemy.exc import IntegrityError
+
+from config.messages import finding, where
+from config.reporting import due_dates
+from contracts.findings import Finding
+from tasks.check.history import outliers_in
+from tasks.check.submission import SubmissionResult, fact_table_rows, status_for
+from warehouse.db import now
+from warehouse.models import Fact, FindingRow, Period, RunFile, Submission
+from warehouse.reference import period_row
+
+FACTS = Fact.__table__
+FINDINGS = FindingRow.__table__
+SUBMISSIONS = Submission.__table__
+PERIODS = Period.__table__
+log = logging.getLogger("baocao.load")
+
+
+@dataclass
+class FileOutcome:
+    """What became of one inbox file in one run."""
+
+    source: str
+    sha256: str | None
+    outcome: str  # loaded | flagged | skipped | quarantined
+    reason: str | None = None
+    errors: int = 0
+    warnings: int = 0
+    infos: int = 0
+    facts: int = 0
+
+
+def natural_key(result: SubmissionResult) -> str | None:
+    """unit + program + period + report number: a newer file with the same key supersedes the older."""
+    if result.document is None:
+        return None
+    m = result.document.meta
+    if not (m.unit_code and m.period and m.number):
+        return None
+    return f"{m.unit_code}|{m.program or '-'}|{m.period}|{m.number}"
+
+
+def _count(result: SubmissionResult, severity: str) -> int:
+    return sum(1 for f in result.findings if f.severity == severity)
+
+
+def fact_rows(result: SubmissionResult) -> list[dict]:
+    """The submission's facts as rows for the facts table: made with its batch when it was processed."""
+    return result.rows if result.rows is not None else fact_table_rows(result.facts)
+
+
+def finding_rows(result: SubmissionResult) -> list[dict]:
+    rows = []
+    for f in result.findings:
+        d = f.to_dict()
+        d["group_no"] = d.pop("group")
+        d["expected"] = None if d["expected"] is None else str(d["expected"])
+        d["actual"] = None if d["actual"] is None else str(d["actual"])
+        d["submission_id"] = result.sha256
+        rows.append(d)
+    return rows
+
+
+FACT_INSERT_COLUMNS = [c.name for c in FACTS.columns if c.name != "id"]
+COPY_THRESHOLD = 500  # below this many rows a multi-row INSERT is as fast as COPY on PostgreSQL
+
+
+def insert_rows(conn: Connection, table, rows: list[dict]) -> None:
+    """Bulk insert: COPY on PostgreSQL for large fact batches, one executemany otherwise (SQLite, small batches)."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql" and table is FACTS and len(rows) >= COPY_THRESHOLD:
+        columns = FACT_INSERT_COLUMNS
+        with conn.connection.driver_connection.cursor() as cur:
+            with cur.copy(f"COPY facts ({', '.join(columns)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(tuple(row.get(c) for c in columns))
+        return
+    conn.execute(table.insert(), rows)
+
+
+def ensure_period(conn: Connection, period: str | None) -> None:
+    """The period a submission names exists in `periods` (concurrent loads may race: insert or ignore)."""
+    row = period_row(period or "", due_dates().get(period or ""))
+    if row is None:
+        return
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    conn.execute(insert(PERIODS).values(**row).on_conflict_do_nothing(index_elements=["code"]))
+
+
+def write_submission(conn: Connection, result: SubmissionResult, *, archive_path: str | None,
+                     run_id: str | None, received_at: datetime, periods: set | None = None) -> None:
+    """Insert one submission with its facts and findings; supersede the current version of its report."""
+    meta = result.document.meta if result.document else None
+    key = natural_key(result)
+    version, supersedes = 1, None
+    if key is not None:
+        previous = conn.execute(
+            select(SUBMISSIONS.c.id, SUBMISSIONS.c.version)
+            .where(SUBMISSIONS.c.natural_key == key, SUBMISSIONS.c.is_current.is_(True))
+            .with_for_update()
+        ).first()
+        if previous is not None:
+            version, supersedes = previous.version + 1, previous.id
+            conn.execute(update(SUBMISSIONS).where(SUBMISSIONS.c.id == previous.id).values(is_current=False))
+    rows = fact_rows(result)
+    if meta is not None:
+        if periods is None or meta.period not in periods:
+            ensure_period(conn, meta.period)
+        add_restatements(conn, result, supersedes=supersedes, received_at=received_at, rows=rows)
+    conn.execute(SUBMISSIONS.insert().values(
+        id=result.sha256, source=result.source, archive_path=archive_path, format=result.format,
+        encoding=result.encoding, status=result.status, reason=result.reason,
+        unit_code=meta.unit_code if meta else None, unit_name=meta.unit_name if meta else None,
+        province_code=meta.province_code if meta else None, program=meta.program if meta else None,
+        period=meta.period if meta else None, report_number=meta.number if meta else None,
+        report_date=meta.date if meta else None, natural_key=key, version=version, supersedes=supersedes,
+        is_current=result.status != "quarantined", received_at=received_at, loaded_at=now(), run_id=run_id,
+        errors=_count(result, "error"), warnings=_count(result, "warning"),
+    ))
+    insert_rows(conn, FACTS, rows)
+    insert_rows(conn, FINDINGS, finding_rows(result))
+
+
+def earlier_values(conn: Connection, result: SubmissionResult, *, supersedes: str | None,
+                   received_at: datetime, rows: list[dict] | None = None) -> dict[tuple, dict]:
+    """Per cell (form, indicator, year, measure): the value the unit reported last before this submission.
+
+    The previous version of the same report comes first; then the unit's other current reports, latest first.
+    A phase total (year NULL) is compared only with a report of the same period covering the same years: the
+    annual reports of a phase give its total to date (2021; 2021-2022; ...), which grows without being restated.
+    """
+    meta = result.document.meta
+    if not meta.unit_code:
+        return {}
+    s, f = SUBMISSIONS, FACTS
+    earlier = (s.c.is_current.is_(True)) & (s.c.received_at < received_at)
+    if supersedes is not None:
+        earlier = earlier | (s.c.id == supersedes)
+    query = (
+        select(s.c.id, s.c.report_number, s.c.version, s.c.period, s.c.report_date, s.c.received_at,
+               f.c.form, f.c.indicator, f.c.year, f.c.measure, f.c.value, f.c.source)
+        .join(s, s.c.id == f.c.submission_id)
+        .where(s.c.unit_code == meta.unit_code, s.c.id != result.sha256, f.c.indicator.is_not(None),
+               f.c.value.is_not(None), earlier)
+    )
+    if meta.program:
+        query = query.where(s.c.program == meta.program)
+    found = conn.execute(query).all()
+    years_of: dict[str, set] = {}
+    for row in found:
+        if row.year is not None:
+            years_of.setdefault(row.id, set()).add(row.year)
+    rows = fact_rows(result) if rows is None else rows
+    mine = {r["year"] for r in rows if r["year"] is not None}
+    rank = {}
+    values: dict[tuple, dict] = {}
+    for row in found:
+        if row.year is None and row.id != supersedes and (row.period != meta.period
+                                                           or years_of.get(row.id, set()) != mine):
+            continue
+        key = (row.form, row.indicator, row.year, row.measure)
+        order = (row.id == supersedes, row.report_date or date.min, row.received_at)
+        if key not in rank or order > rank[key]:
+            rank[key] = order
+            values[key] = row._asdict()
+    return values
+
+
+def restatements(rows: list[dict], earlier: dict[tuple, dict]) -> list[Finding]:
+    """A restatement finding for every number that differs from what the unit reported for the same cell before.
+
+    `rows`: the submission's fact rows (fact_rows)."""
+    if not earlier:
+        return []
+    out: list[Finding] = []
+    for row in rows:
+        if row["indicator"] is None or row["value"] is None:
+            continue
+        year = row["year"]
+        old = earlier.get((row["form"], row["indicator"], year, row["measure"]))
+        if old is None or abs(float(old["value"]) - float(row["value"])) < 1e-9:
+            continue
+        previous_vi, previous_en = where(old["source"])
+        out.append(finding(
+            "restatement", form_label=f"Biểu {row['form'].removeprefix('BIEU_')}", source=row["source"],
+            expected=float(old["value"]), actual=float(row["value"]), form=row["form"], group=row["group_no"],
+            label=row["label"], indicator=row["indicator"], year=year, measure=row["measure"],
+            line=row["line"], previous_number=old["report_number"] or "?", previous_version=old["version"],
+            previous_where_vi=previous_vi, previous_where_en=previous_en,
+        ))
+    return out
+
+
+def add_restatements(conn: Connection, result: SubmissionResult, *, supersedes: str | None,
+                     received_at: datetime, rows: list[dict] | None = None) -> None:
+    """Compare with the unit's earlier figures: restatements of the same cells and year-over-year outliers
+    join the submission's findings and status."""
+    rows = fact_rows(result) if rows is None else rows
+    earlier = earlier_values(conn, result, supersedes=supersedes, received_at=received_at, rows=rows)
+    found = restatements(rows, earlier) + outliers(rows, earlier)
+    if found:
+        redone = {"restatement", "outlier_jump", "outlier_band"}
+        result.findings = [f for f in result.findings if f.rule not in redone] + found
+        if result.status != "quarantined":
+            result.status = status_for(result.findings)
+
+
+def outliers(rows: list[dict], earlier: dict[tuple, dict]) -> list[Finding]:
+    """Jumps from the unit's previous year as it reported it before, and values outside their bands."""
+    history = [{"form": form, "indicator": ind, "year": year, "measure": measure, "value": row["value"],
+                "source": row["source"], "report": row["report_number"], "kind": "number"}
+               for (form, ind, year, measure), row in earlier.items() if year is not None]
+    return outliers_in(rows, history)
+
+
+def replace_submissions(conn: Connection, results: list[SubmissionResult]) -> None:
+    """Rerun many submissions at once: delete their facts and findings, then reinsert everything in bulk."""
+    if not results:
+        return
+    ids = [r.sha256 for r in results]
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        conn.execute(delete(FACTS).where(FACTS.c.submission_id.in_(chunk)))
+        conn.execute(delete(FINDINGS).where(FINDINGS.c.submission_id.in_(chunk)))
+    insert_rows(conn, FACTS, [row for r in results for row in fact_rows(r)])
+    # restatements compare with what was reported before: redo them oldest first, once every fact is back
+    stored = {row.id: row for row in conn.execute(
+        select(SUBMISSIONS.c.id, SUBMISSIONS.c.supersedes, SUBMISSIONS.c.received_at)
+        .where(SUBMISSIONS.c.id.in_(ids)))}
+    for result in sorted(results, key=lambda r: (stored[r.sha256].received_at, r.sha256)):
+        if result.document is not None:
+            row = stored[result.sha256]
+            add_restatements(conn, result, supersedes=row.supersedes, received_at=row.received_at)
+    conn.execute(
+        update(SUBMISSIONS).where(SUBMISSIONS.c.id == bindparam("sid")).values(
+            status=bindparam("new_status"), reason=bindparam("new_reason"), loaded_at=bindparam("new_loaded_at"),
+            errors=bindparam("new_errors"), warnings=bindparam("new_warnings")),
+        [{"sid": r.sha256, "new_status": r.status, "new_reason": r.reason, "new_loaded_at": now(),
+          "new_errors": _count(r, "error"), "new_warnings": _count(r, "warning")} for r in results],
+    )
+    insert_rows(conn, FINDINGS, [row for r in results for row in finding_rows(r)])
+
+
+def known_ids(engine: Engine, shas: list[str]) -> set[str]:
+    """Which of these contents the warehouse already holds (the nightly run skips them)."""
+    found: set[str] = set()
+    with engine.connect() as conn:
+        for start in range(0, len(shas), 500):
+            chunk = shas[start:start + 500]
+            found |= set(conn.execute(select(SUBMISSIONS.c.id).where(SUBMISSIONS.c.id.in_(chunk))).scalars())
+    return found
+
+
+def outcome_of(result: SubmissionResult) -> FileOutcome:
+    status = {"ok": "loaded", "flagged": "flagged", "quarantined": "quarantined"}[result.status]
+    return FileOutcome(
+        source=result.source, sha256=result.sha256, outcome=status, reason=result.reason,
+        errors=_count(result, "error"), warnings=_count(result, "warning"), infos=_count(result, "info"),
+        facts=len(result.facts),
+    )
+
+
+def load_once(engine: Engine, result: SubmissionResult, *, archive_path: str | None,
+              run_id: str | None, periods: set | None = None) -> str | None:
+    """Write one submission in its own transaction: None once written, "concurrent" when another run loaded
+    the same bytes first, else why the warehouse refused it.
+
+    A concurrent run that loaded another version of the same report trips the unique index on current
+    natural keys; the second try then supersedes that version.
+    """
+    attempts = 10  # each retry re-reads the current version; more than a few runs racing on one report is rare
+    for attempt in range(1, attempts + 1):
+        try:
+            with engine.begin() as conn:
+                write_submission(conn, result, archive_path=archive_path, run_id=run_id, received_at=now(),
+                                 periods=periods)
+            if periods is not None and result.document is not None:
+                periods.add(result.document.meta.period)  # committed: later files of the batch skip the INSERT
+            return None
+        except IntegrityError as exc:
+            if known_ids(engine, [result.sha256]):
+                return "concurrent"
+            if attempt == attempts:
+                return str(exc.orig).splitlines()[0]
+    return None
+
+
+def record_run_files(engine: Engine, run_id: str, outcomes: list[FileOutcome]) -> None:
+    if not outcomes:
+        return
+    with engine.begin() as conn:
+        conn.execute(RunFile.__table__.insert(), [
+            {"run_id": run_id, "source": o.source, "sha256": o.sha256, "outcome": o.outcome, "reason": o.reason}
+            for o in outcomes
+        ])

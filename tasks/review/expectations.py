@@ -1,0 +1,225 @@
+"""Warehouse expectations: a great-expectations checkpoint over the loaded tables, stored as findings of its own.
+
+great_expectations takes seconds to import: it is imported inside `check_warehouse` only, never at module import.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from config.files import read_yaml
+from sqlalchemy import Engine, delete, insert
+
+from config.messages import finding
+from warehouse.db import now
+from warehouse.db import engine_for
+from warehouse.models import ExpectationFinding
+
+INTEGRITY, COMPLETENESS = "warehouse_integrity", "warehouse_completeness"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One warehouse expectation: what it looks at, the GX expectation, and the words a steward reads."""
+
+    name: str
+    asset: str
+    suite: str  # INTEGRITY (severity error) or COMPLETENESS (warning)
+    expectation: str  # class name in gx.expectations
+    kwargs: tuple
+    requirement: str
+    vi: str
+    en: str
+    fix_vi: str
+    fix_en: str
+
+
+@lru_cache(maxsize=1)
+def count_units() -> tuple[str, ...]:
+    units = read_yaml("expectations.yaml")["count_units"]
+    return tuple(sorted({u for unit in units for u in (unit, unit.lower())}))
+
+
+def asset_queries() -> dict[str, str | None]:
+    """Query assets (None: the table of that name); plain SQL that runs on SQLite and PostgreSQL."""
+    units = ", ".join("'" + u.replace("'", "''") + "'" for u in count_units())
+    return {
+        "facts": None,
+        "count_facts": (
+            "SELECT f.id, f.submission_id, f.source, f.unit, f.value, f.value - CAST(f.value AS INTEGER) AS fraction "
+            f"FROM facts f WHERE f.value IS NOT NULL AND LOWER(f.unit) IN ({units})"
+        ),
+        "submission_facts": (
+            "SELECT s.id AS submission_id, s.source, "
+            "(SELECT COUNT(*) FROM facts f WHERE f.submission_id = s.id) AS fact_count "
+            "FROM submissions s WHERE s.is_current = TRUE AND s.status <> 'quarantined'"
+        ),
+        "plan_actual_pairs": (
+            "SELECT f.submission_id, f.form, f.label, f.year, "
+            "CASE WHEN SUM(CASE WHEN f.measure = 'plan' THEN 1 ELSE 0 END) "
+            "<> SUM(CASE WHEN f.measure = 'actual' THEN 1 ELSE 0 END) "
+            "THEN f.form || ' / ' || f.label || ' / ' || COALESCE(CAST(f.year AS VARCHAR(4)), 'Tổng số') END AS unpaired "
+            "FROM facts f JOIN submissions s ON s.id = f.submission_id WHERE s.is_current = TRUE "
+            "GROUP BY f.submission_id, f.form, f.group_no, f.label, f.year"
+        ),
+        "references": (
+            "SELECT 'facts' AS child, CAST(f.id AS VARCHAR(20)) AS child_id, f.submission_id, s.id AS parent "
+            "FROM facts f LEFT JOIN submissions s ON s.id = f.submission_id "
+            "UNION ALL SELECT 'findings', CAST(g.id AS VARCHAR(20)), g.submission_id, s.id "
+            "FROM findings g LEFT JOIN submissions s ON s.id = g.submission_id"
+        ),
+    }
+
+
+CHECKS = (
+    Check("facts_non_negative", "facts", INTEGRITY, "ExpectColumnValuesToBeBetween",
+          (("column", "value"), ("min_value", 0)), "value ≥ 0",
+          "mọi số liệu không âm", "every reported number is non-negative",
+          "Tìm dòng có số âm trong bảng facts và sửa tệp gốc rồi chạy lại kỳ báo cáo.",
+          "Find the negative number in facts, correct the source file and rerun the period."),
+    Check("facts_have_source", "facts", INTEGRITY, "ExpectColumnValuesToNotBeNull",
+          (("column", "source"),), "source is not null",
+          "mọi số liệu giữ ô nguồn", "every fact keeps its source cell",
+          "Số liệu không có ô nguồn là lỗi của chương trình: báo cho nhóm kỹ thuật.",
+          "A fact without its source cell is a bug: report it to the pipeline's maintainers."),
+    Check("facts_source_not_empty", "facts", INTEGRITY, "ExpectColumnValueLengthsToBeBetween",
+          (("column", "source"), ("min_value", 1)), "length(source) ≥ 1",
+          "ô nguồn của số liệu không rỗng", "no fact has an empty source cell",
+          "Số liệu có ô nguồn rỗng là lỗi của chương trình: báo cho nhóm kỹ thuật.",
+          "A fact with an empty source cell is a bug: report it to the pipeline's maintainers."),
+    Check("counts_integral", "count_facts", INTEGRITY, "ExpectColumnValuesToBeBetween",
+          (("column", "fraction"), ("min_value", 0), ("max_value", 0)), "whole numbers for count units",
+          "số đếm (lớp, người, buổi…) là số nguyên", "counts (classes, people, sessions…) are whole numbers",
+          "Sửa ô có số lẻ ở đơn vị đếm trong tệp gốc rồi chạy lại kỳ báo cáo.",
+          "Correct the fractional count in the source file and rerun the period."),
+    Check("submissions_have_facts", "submission_facts", INTEGRITY, "ExpectColumnValuesToBeBetween",
+          (("column", "fact_count"), ("min_value", 1)), "≥ 1 fact per current submission",
+          "mỗi báo cáo hiện hành có số liệu", "every current submission has facts",
+          "Báo cáo không có số liệu: kiểm tra các biểu kèm theo hoặc yêu cầu đơn vị gửi lại.",
+          "A submission without facts: check its annex tables or ask the district to resend."),
+    Check("facts_reference_submissions", "references", INTEGRITY, "ExpectColumnValuesToNotBeNull",
+          (("column", "parent"),), "every submission_id resolves",
+          "mọi số liệu và phát hiện thuộc một báo cáo có trong kho",
+          "every fact and finding belongs to a submission the warehouse holds",
+          "Dòng mồ côi là lỗi nạp dữ liệu: chạy lại kỳ báo cáo và báo cho nhóm kỹ thuật.",
+          "Orphan rows are a load bug: rerun the period and report it to the maintainers."),
+    Check("plan_actual_complete", "plan_actual_pairs", COMPLETENESS, "ExpectColumnValuesToBeNull",
+          (("column", "unpaired"),), "plan and actual both reported",
+          "Kế hoạch và Thực hiện đi theo cặp", "plan and actual come in pairs",
+          "Điền đủ cả Kế hoạch và Thực hiện ở các ô còn trống, hoặc giải thích ở Ghi chú.",
+          "Fill in both plan and actual where one is blank, or explain in Ghi chú."),
+)
+
+
+@dataclass
+class CheckResult:
+    """What one expectation found."""
+
+    check: Check
+    success: bool
+    unexpected: int | None
+    sample: list
+    error: str | None = None
+
+
+def _sample(values: list) -> str:
+    return ", ".join(str(v) for v in values[:3]) or "—"
+
+
+def check_warehouse(warehouse_url: str, docs_dir: Path | None = None) -> dict:
+    """Run the checkpoint over the warehouse, store its failures as findings, build its Data Docs (optional)."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+    from great_expectations.checkpoint import UpdateDataDocsAction
+
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    # progress bars would fill the nightly log
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    with warnings.catch_warnings():  # the generic SQL source is deliberate: one code path for SQLite and PostgreSQL
+        warnings.simplefilter("ignore")
+        source = context.data_sources.add_sql(name="warehouse", connection_string=warehouse_url)
+    batches = {}
+    for name, query in asset_queries().items():
+        asset = source.add_table_asset(name=name, table_name=name) if query is None \
+            else source.add_query_asset(name=name, query=query)
+        batches[name] = asset.add_batch_definition_whole_table(f"{name}-all")
+    definitions, by_id = [], {}
+    for suite_name in (INTEGRITY, COMPLETENESS):
+        for asset_name in dict.fromkeys(c.asset for c in CHECKS if c.suite == suite_name):
+            suite = context.suites.add(gx.ExpectationSuite(name=f"{suite_name}.{asset_name}"))
+            for c in CHECKS:
+                if c.suite == suite_name and c.asset == asset_name:
+                    exp = getattr(gxe, c.expectation)(**dict(c.kwargs), meta={"baocao_check": c.name,
+                                                                            "description": c.en})
+                    suite.add_expectation(exp)
+            definitions.append(context.validation_definitions.add(gx.ValidationDefinition(
+                name=f"{suite_name}.{asset_name}", data=batches[asset_name], suite=suite)))
+    actions = []
+    if docs_dir is not None:
+        docs_dir = Path(docs_dir)
+        shutil.rmtree(docs_dir, ignore_errors=True)  # the site shows this checkpoint only
+        context.add_data_docs_site(site_name="baocao", site_config={
+            "class_name": "SiteBuilder",
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir.resolve())},
+        })
+        actions.append(UpdateDataDocsAction(name="data_docs", site_names=["baocao"]))
+    checkpoint = context.checkpoints.add(gx.Checkpoint(
+        name="warehouse", validation_definitions=definitions, actions=actions,
+        result_format={"result_format": "SUMMARY", "partial_unexpected_count": 5}))
+    run = checkpoint.run()
+    results: list[CheckResult] = []
+    checks = {c.name: c for c in CHECKS}
+    suites_ok: dict[str, bool] = {INTEGRITY: True, COMPLETENESS: True}
+    for validation in run.run_results.values():
+        for r in validation.results:
+            check = checks[r.expectation_config.meta["baocao_check"]]
+            error = r.exception_info.get("exception_message") if r.exception_info.get("raised_exception") else None
+            res = r.result or {}
+            results.append(CheckResult(check, bool(r.success), res.get("unexpected_count"),
+                                       list(res.get("partial_unexpected_list") or []), error))
+            suites_ok[check.suite] &= bool(r.success)
+    store_expectation_findings(engine_for(warehouse_url), results)
+    index = None
+    if docs_dir is not None:
+        from tasks.review.datadocs import localize_data_docs
+
+        remote = localize_data_docs(docs_dir)
+        index = docs_dir / "index.html"
+    return {"success": bool(run.success), "suites": suites_ok, "docs": index,
+            "results": {r.check.name: r.success for r in results},
+            "failed": [r.check.name for r in results if not r.success],
+            "remote_assets": remote if docs_dir is not None else []}
+
+
+def expectation_finding(result: CheckResult) -> dict:
+    """A failed expectation as a row of expectation_findings, its messages from config/messages.yaml."""
+    c = result.check
+    severity = "error" if c.suite == INTEGRITY else "warning"
+    unexpected = "?" if result.unexpected is None else str(result.unexpected)
+    sample = result.error or _sample(result.sample)
+    f = finding("expectation", severity=severity, expected=c.requirement,
+                actual=f"{unexpected} unexpected" if result.error is None else f"error: {result.error}"[:120],
+                check_vi=c.vi, check_en=c.en, asset=c.asset, unexpected=unexpected, sample=sample,
+                fix_vi=c.fix_vi, fix_en=c.fix_en)
+    column = dict(c.kwargs).get("column")
+    return {"asset": c.asset, "expectation": c.name, "column_name": column, "severity": f.severity,
+            "expected": f.expected, "actual": f.actual, "message_vi": f.message_vi, "message_en": f.message_en}
+
+
+def store_expectation_findings(engine: Engine, results: list[CheckResult]) -> None:
+    """Replace the previous checkpoint's failures with this one's, in one transaction."""
+    table = ExpectationFinding.__table__
+    at = now()
+    rows = [expectation_finding(r) | {"checked_at": at} for r in results if not r.success]
+    with engine.begin() as conn:
+        conn.execute(delete(table))
+        if rows:
+            conn.execute(insert(table), rows)

@@ -1,0 +1,301 @@
+"""The steward's report: a static site that opens from disk (no network), Vietnamese first, English on a toggle."""
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import re
+from collections.abc import Iterator
+from html import escape
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+
+from config.settings import load_settings
+from tasks.review.queue import failures_csv, list_failures, source_excerpt
+from contracts.vietnamese import format_number
+from warehouse.models import Fact, Submission
+
+STYLE = """
+:root{font-family:system-ui,"Segoe UI",Roboto,Arial,sans-serif;color:#1d2733;background:#fbfbfd}
+body{max-width:1200px;margin:0 auto;padding:1rem 1.5rem}
+html[data-lang=vi] .en, html[data-lang=en] .vi{display:none}
+header{display:flex;justify-content:space-between;align-items:center;border-bottom:2px solid #b3261e}
+h1{font-size:1.5rem} h2{margin-top:2rem;border-bottom:1px solid #ccd} h3{margin-top:1.5rem}
+table{border-collapse:collapse;width:100%;margin:.5rem 0} th,td{border:1px solid #ccd;padding:.3rem .5rem;vertical-align:top;text-align:left}
+th{background:#eef0f5} td.n{text-align:right}
+.error{color:#b3261e;font-weight:600} .warning{color:#8a5a00;font-weight:600} .info{color:#3b5b8a}
+.status{font-size:.85em;padding:.1rem .4rem;border-radius:.3rem;background:#eee} .status.waived{background:#e6f4ea} .status.open{background:#fde7e9}
+pre.excerpt{font-family:inherit;background:#f3f4f8;padding:.4rem;white-space:pre-wrap;word-break:break-word;font-size:.8rem;margin:.3rem 0}
+pre.excerpt .here{background:#ffe08a;display:block}
+.charts{display:flex;flex-wrap:wrap;gap:1rem} .charts figure{margin:0;width:360px} .charts img{width:100%;border:1px solid #ccd}
+button#lang{font-size:1rem;padding:.3rem .8rem;cursor:pointer}
+code{font-size:.85em}
+"""
+SCRIPT = """
+(function(){
+  var root=document.documentElement, key='baocao-lang';
+  try{ if(localStorage.getItem(key)) root.setAttribute('data-lang', localStorage.getItem(key)); }catch(e){}
+  document.getElementById('lang').addEventListener('click', function(){
+    var next = root.getAttribute('data-lang')==='vi' ? 'en' : 'vi';
+    root.setAttribute('data-lang', next); root.setAttribute('lang', next);
+    try{ localStorage.setItem(key, next); }catch(e){}
+  });
+})();
+"""
+SEVERITY_WORDS = {"error": ("lỗi", "error"), "warning": ("cảnh báo", "warning"), "info": ("thông tin", "info")}
+STATUS_WORDS = {"open": ("mở", "open"), "acknowledged": ("đã ghi nhận", "acknowledged"),
+                "waived": ("miễn trừ", "waived"), "resolved": ("đã hết", "resolved")}
+
+
+def both(vi: str, en: str) -> str:
+    """The same words in Vietnamese and English; the page shows one at a time."""
+    return f'<span class="vi" lang="vi">{escape(vi)}</span><span class="en" lang="en">{escape(en)}</span>'
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-") or "x"
+
+
+def current_submissions(engine: Engine, period: str) -> list[dict]:
+    """The period's current submissions, by unit (a quarantined file has no period: see quarantine_section)."""
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(
+            select(Submission.__table__).where(Submission.period == period, Submission.is_current.is_(True))
+            .order_by(Submission.unit_name, Submission.report_number)).mappings()]
+
+
+def periods_of(engine: Engine) -> list[str]:
+    """Every period the warehouse holds a current submission for."""
+    with engine.connect() as conn:
+        return sorted(p for p in conn.execute(
+            select(Submission.period).where(Submission.is_current.is_(True)).distinct()).scalars() if p)
+
+
+MAX_CHART_UNITS = 40  # bars beyond this are unreadable; the tables below carry every unit
+
+
+def render_charts(engine: Engine, period: str, out: Path) -> list[tuple[str, str, str]]:
+    """One SVG per form and indicator row: plan beside actual of the phase total, per reporting unit.
+
+    Drawn as SVG text (no plotting library): matplotlib cost ~70 ms a chart and ~50 MiB in the flow's process,
+    most of the report's time; a browser draws these offline at any zoom."""
+    with engine.connect() as conn:
+        query = (
+            select(Fact.form, Fact.group_no, Fact.label, Fact.indicator, Fact.unit, Fact.measure, Fact.value,
+                   Submission.unit_name)
+            .join(Submission, Submission.id == Fact.submission_id)
+            .where(Submission.period == period, Submission.is_current.is_(True), Fact.year.is_(None))
+        )
+        # the steward's province: a warehouse that also holds other provinces (a national corpus) would draw
+        # charts of hundreds of bars nobody can read
+        province = load_settings().province_code
+        rows = conn.execute(query.where(Submission.province_code == province)).all() or conn.execute(query).all()
+    series: dict[tuple, dict] = {}
+    for r in rows:
+        key = (r.form, r.indicator or f"{r.group_no or ''}.{r.label}")
+        entry = series.setdefault(key, {"label": r.label, "group": r.group_no, "unit": r.unit, "values": {}})
+        entry["values"].setdefault(r.unit_name or "?", {})[r.measure] = r.value
+    charts = []
+    folder = out / "charts" / _slug(period)
+    folder.mkdir(parents=True, exist_ok=True)
+    for (form, indicator), entry in sorted(series.items()):
+        units = sorted(entry["values"])[:MAX_CHART_UNITS]
+        plan = [float(entry["values"][u].get("plan") or 0) for u in units]
+        actual = [float(entry["values"][u].get("actual") or 0) for u in units]
+        title = f"{form.replace('BIEU_', 'Biểu ')} — {entry['group'] + '. ' if entry['group'] else ''}{entry['label']}"
+        name = f"{form}_{hashlib.sha1(indicator.encode()).hexdigest()[:8]}_{_slug(indicator)[:30]}.svg"
+        (folder / name).write_text(bar_chart_svg(title[:70], entry["unit"] or "", units, plan, actual),
+                                   encoding="utf-8")
+        charts.append(((folder / name).relative_to(out).as_posix(), title, entry["unit"] or ""))
+    return charts
+
+
+PLAN_COLOR, ACTUAL_COLOR = "#8aa4c8", "#b3261e"
+
+
+def _ticks(top: float) -> list[float]:
+    """Round steps from 0 to at least `top` (1, 2 or 5 times a power of ten; about four of them)."""
+    if top <= 0:
+        return [0.0, 1.0]
+    raw = top / 4
+    power = 10 ** math.floor(math.log10(raw))
+    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    return [i * step for i in range(int(math.ceil(top / step)) + 1)]
+
+
+def bar_chart_svg(title: str, unit: str, units: list[str], plan: list[float], actual: list[float],
+                  width: int = 480, height: int = 300) -> str:
+    """Plan and actual bars side by side per unit, with a value axis, the unit names and a legend."""
+    left, right, top, bottom = 52, 12, 30, 78
+    ticks = _ticks(max(plan + actual + [0.0]))
+    span = ticks[-1] or 1.0
+    plot_w, plot_h = width - left - right, height - top - bottom
+    slot = plot_w / max(len(units), 1)
+    bar = min(slot * 0.38, 28)
+
+    def y(value: float) -> float:
+        return top + plot_h - value / span * plot_h
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" font-family="system-ui, Arial, sans-serif" font-size="10">',
+             f'<title>{escape(title)}</title><rect width="{width}" height="{height}" fill="#fff"/>',
+             f'<text x="{width / 2:.1f}" y="16" text-anchor="middle" font-size="12">{escape(title)}</text>']
+    for t in ticks:
+        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(t):.1f}" y2="{y(t):.1f}" stroke="#e3e6ea"/>'
+                     f'<text x="{left - 4}" y="{y(t) + 3:.1f}" text-anchor="end">{format_number(t)}</text>')
+    if unit:
+        parts.append(f'<text transform="translate(12 {top + plot_h / 2:.1f}) rotate(-90)" '
+                     f'text-anchor="middle">{escape(unit)}</text>')
+    for i, name in enumerate(units):
+        middle = left + slot * (i + 0.5)
+        for value, dx, color, word in ((plan[i], -bar, PLAN_COLOR, "Kế hoạch"), (actual[i], 0, ACTUAL_COLOR,
+                                                                                  "Thực hiện")):
+            parts.append(f'<rect x="{middle + dx:.1f}" y="{y(value):.1f}" width="{bar:.1f}" '
+                         f'height="{top + plot_h - y(value):.1f}" fill="{color}">'
+                         f'<title>{escape(name)} — {word}: {format_number(value)}</title></rect>')
+        parts.append(f'<text transform="translate({middle:.1f} {top + plot_h + 12}) rotate(-35)" '
+                     f'text-anchor="end">{escape(name)}</text>')
+    parts.append(f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}" stroke="#5b6573"/>')
+    legend_y = height - 10
+    for x, color, word in ((width / 2 - 110, PLAN_COLOR, "Kế hoạch (plan)"),
+                           (width / 2 + 10, ACTUAL_COLOR, "Thực hiện (actual)")):
+        parts.append(f'<rect x="{x:.1f}" y="{legend_y - 9}" width="10" height="10" fill="{color}"/>'
+                     f'<text x="{x + 14:.1f}" y="{legend_y}">{escape(word)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def missing_units(reported_codes: set[str]) -> list[str]:
+    """Districts of the province (BAOCAO_PROVINCE_CODE) with no current report for the period."""
+    from config.units import districts_of
+
+    return [u.name for u in districts_of(load_settings().province_code) if u.code not in reported_codes]
+
+
+def _failure_rows(failures: list[dict], archives: dict[str, str | None]) -> str:
+    """A table of failures, each with its message in both languages and the archived lines around its cell."""
+    out = []
+    files: dict = {}  # each archived file read and decoded once for all its failures
+    for f in failures:
+        sev_vi, sev_en = SEVERITY_WORDS.get(f["severity"], (f["severity"], f["severity"]))
+        st_vi, st_en = STATUS_WORDS.get(f["status"], (f["status"], f["status"]))
+        excerpt = source_excerpt(archives.get(f["submission_id"] or ""), f["source"], cache=files)
+        pre = ""
+        if excerpt:
+            pre = '<pre class="excerpt">' + "".join(
+                f'<span class="{"here" if e.here else "line"}">{escape(str(e.number)):>5} │ {escape(e.text)}</span>'
+                + ("" if e.here else "\n") for e in excerpt) + "</pre>"
+        waiver = ""
+        if f["status"] == "waived":
+            waiver = f'<div>{both("Lý do: ", "Reason: ")}{escape(f["reason"] or "")} — {escape(f["steward"] or "")}' \
+                     f'{" → " + f["until"].isoformat() if f["until"] else ""}</div>'
+        out.append(
+            f'<tr class="failure" data-id="{escape(f["id"])}" data-rule="{escape(f["rule"])}">'
+            f'<td><code>{escape(f["id"][:12])}</code></td>'
+            f'<td><span class="status {escape(f["status"])}">{both(st_vi, st_en)}</span></td>'
+            f'<td class="{escape(f["severity"])}">{both(sev_vi, sev_en)}</td>'
+            f'<td><code>{escape(f["rule"])}</code></td>'
+            f'<td>{both(f["message_vi"], f["message_en"])}{waiver}{pre}</td>'
+            f'<td><code>{escape(f["source"] or "")}</code></td></tr>')
+    head = (f'<tr><th>id</th><th>{both("Trạng thái", "Status")}</th><th>{both("Mức", "Severity")}</th>'
+            f'<th>{both("Quy tắc", "Rule")}</th><th>{both("Nội dung", "Finding")}</th><th>{both("Ô", "Cell")}</th></tr>')
+    return f'<table class="failures">{head}{"".join(out)}</table>'
+
+
+def period_parts(engine: Engine, period: str, out: Path) -> Iterator[str]:
+    """A period's section piece by piece (a submission at a time), so a national report is written, not held."""
+    subs = current_submissions(engine, period)
+    failures = [f for f in list_failures(engine, period=period) if f["status"] != "resolved"]
+    csv_name = f"failures-{_slug(period)}.csv"
+    (out / csv_name).write_text(failures_csv(failures), encoding="utf-8-sig")
+    archives = {s["id"]: s["archive_path"] for s in subs}
+    of_submission: dict[str | None, list[dict]] = {}
+    for f in failures:
+        of_submission.setdefault(f["submission_id"], []).append(f)
+    del failures
+    reported = [s for s in subs if s["status"] != "quarantined"]
+    missing = missing_units({s["unit_code"] for s in reported if s["unit_code"]})
+    by_unit_rows = []
+    for s in reported:
+        mine = of_submission.get(s["id"], [])
+        count = {sev: sum(1 for f in mine if f["severity"] == sev and f["status"] != "waived")
+                 for sev in ("error", "warning", "info")}
+        waived = sum(1 for f in mine if f["status"] == "waived")
+        by_unit_rows.append(
+            f'<tr><td><a href="#s-{escape(s["id"][:12])}">{escape(s["unit_name"] or "?")}</a></td>'
+            f'<td>{escape(s["report_number"] or "")}</td><td>{escape(s["source"])}</td>'
+            f'<td class="n error">{count["error"]}</td><td class="n warning">{count["warning"]}</td>'
+            f'<td class="n info">{count["info"]}</td><td class="n">{waived}</td></tr>')
+    overview = (
+        f'<p class="overview">{both("Đơn vị đã báo cáo", "Units reported")}: <b class="reported">{len(reported)}</b>; '
+        f'{both("chưa báo cáo", "missing")}: <b class="missing">{len(missing)}</b>'
+        f'{" (" + escape(", ".join(missing)) + ")" if missing else ""}. '
+        f'<a href="{csv_name}" download>{both("Tải danh sách lỗi (CSV)", "Download the failure list (CSV)")}</a></p>'
+        f'<table class="units"><tr><th>{both("Đơn vị", "Unit")}</th><th>{both("Số báo cáo", "Report")}</th>'
+        f'<th>{both("Tệp", "File")}</th><th>{both("Lỗi", "Errors")}</th><th>{both("Cảnh báo", "Warnings")}</th>'
+        f'<th>{both("Thông tin", "Info")}</th><th>{both("Miễn trừ", "Waived")}</th></tr>{"".join(by_unit_rows)}</table>')
+    del by_unit_rows
+    yield (f'<section class="period" id="p-{escape(_slug(period))}">'
+           f'<h2>{both("Kỳ báo cáo " + period, "Reporting period " + period)}</h2>{overview}')
+    for s in subs:
+        mine = of_submission.get(s["id"], [])
+        title = f'{s["unit_name"] or "?"} — {s["report_number"] or "?"} ({s["source"]})'
+        yield (f'<section class="submission" id="s-{escape(s["id"][:12])}"><h3>{escape(title)}</h3>'
+               + (_failure_rows(mine, archives) if mine else
+                  f'<p>{both("Không có lỗi nào đang mở.", "No open failures.")}</p>')
+               + "</section>")
+    charts = render_charts(engine, period, out)
+    if charts:
+        yield (f'<h3>{both("Kế hoạch và thực hiện (Tổng số giai đoạn)", "Plan versus actual (phase total)")}</h3>'
+               '<div class="charts">'
+               + "".join(f'<figure><img class="chart" src="{escape(src)}" alt="{escape(title)}">'
+                         f'<figcaption>{escape(title)}</figcaption></figure>' for src, title, _unit in charts)
+               + "</div>")
+    yield "</section>"
+
+
+def quarantine_section(engine: Engine) -> str:
+    """Files no reader could read (no unit, no period): their failures say why and how to resend."""
+    items = [f for f in list_failures(engine) if f["period"] is None and f["rule"] != "expectation"
+             and f["status"] != "resolved"]
+    if not items:
+        return ""
+    return (f'<section id="quarantine"><h2>{both("Tệp bị cách ly", "Quarantined files")}</h2>'
+            f'{_failure_rows(items, {})}</section>')
+
+
+def warehouse_section(engine: Engine, datadocs: Path | None, out: Path) -> str:
+    """Failed warehouse expectations and the link to the checkpoint's Data Docs."""
+    checks = [f for f in list_failures(engine) if f["rule"] == "expectation" and f["status"] != "resolved"]
+    body = _failure_rows(checks, {}) if checks else f'<p>{both("Mọi kiểm tra kho dữ liệu đều đạt.", "Every warehouse check holds.")}</p>'
+    link = ""
+    if datadocs is not None and (datadocs / "index.html").is_file():
+        href = Path(os.path.relpath(datadocs / "index.html", out)).as_posix()
+        link = f'<p><a id="datadocs" href="{escape(href)}">{both("Chi tiết kiểm tra (Data Docs)", "Check details (Data Docs)")}</a></p>'
+    return f'<section id="warehouse"><h2>{both("Kiểm tra kho dữ liệu", "Warehouse checks")}</h2>{body}{link}</section>'
+
+
+def write_report(engine: Engine, out: Path, period: str | None = None, datadocs: Path | None = None) -> Path:
+    """Write index.html, the charts and the CSV of failures for one period (or every period) into `out`."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    periods = [period] if period else periods_of(engine)
+    index = out / "index.html"
+    partial = index.with_name("index.html.tmp")
+    with partial.open("w", encoding="utf-8") as page:
+        page.write(
+            '<!doctype html><html lang="vi" data-lang="vi"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f'<title>baocao — {escape(", ".join(periods) or "báo cáo")}</title><style>{STYLE}</style></head><body>'
+            f'<header><h1>{both("Báo cáo kiểm tra số liệu", "Data check report")}</h1>'
+            '<button id="lang" type="button"><span class="vi">English</span><span class="en">Tiếng Việt</span></button>'
+            '</header>')
+        for p in periods:
+            page.writelines(period_parts(engine, p, out))
+        if not periods:
+            page.write(f'<p>{both("Kho dữ liệu chưa có báo cáo nào.", "The warehouse holds no report yet.")}</p>')
+        page.write(f'{quarantine_section(engine)}{warehouse_section(engine, datadocs, out)}'
+                   f'<script>{SCRIPT}</script></body></html>')
+    partial.replace(index)  # a steward never opens half a page
+    return index

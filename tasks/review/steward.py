@@ -1,0 +1,38 @@
+"""After every load: check the warehouse, bring the failure queue up to date, write the steward's report."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from tasks.review.queue import sync_failures
+from tasks.review.report import write_report
+from warehouse.db import engine_for, upgrade
+
+
+def check_expectations(warehouse_url: str, datadocs: Path) -> None:
+    """Run the GX checkpoint; its Data Docs go to `datadocs` (great-expectations is imported only here)."""
+    from tasks.review.expectations import check_warehouse
+
+    upgrade(warehouse_url)
+    check_warehouse(warehouse_url, datadocs)
+
+
+def sync_queue(warehouse_url: str) -> dict:
+    """The failure queue brought up to date with the warehouse's findings and expectation results."""
+    upgrade(warehouse_url)
+    return sync_failures(engine_for(warehouse_url))
+
+
+def write_steward_report(warehouse_url: str, report_dir: Path | str, period: str | None = None) -> Path:
+    """The HTML report, linking the Data Docs when the checkpoint wrote them."""
+    datadocs = Path(report_dir) / "datadocs"
+    return write_report(engine_for(warehouse_url), Path(report_dir), period=period,
+                        datadocs=datadocs if datadocs.is_dir() else None)
+
+
+def review_warehouse(warehouse_url: str, report_dir: Path | str, period: str | None = None,
+                     expectations: bool = True) -> Path:
+    """The whole review in one call (the `report` command): checkpoint, queue, report."""
+    if expectations:
+        check_expectations(warehouse_url, Path(report_dir) / "datadocs")
+    sync_queue(warehouse_url)
+    return write_steward_report(warehouse_url, report_dir, period)

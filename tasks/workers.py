@@ -1,0 +1,216 @@
+"""Bounded worker processes: each batch of files is read and checked in a forked worker with a memory and time limit,
+and a worker that fails has its files redone one by one, so one bad file never costs its neighbours."""
+from __future__ import annotations
+
+import multiprocessing
+import resource
+import traceback
+from functools import lru_cache
+from pathlib import Path
+
+
+from config.limits import Limits, load_limits
+from contracts.errors import Unreadable
+from tasks.read.limits import check_bytes, too_large
+
+
+
+def oversized_result(sha256: str, head: bytes, source: str, size: int, limits: Limits | None = None):
+    """The quarantine of a file too large to read, built from its hash and first bytes only."""
+    from tasks.check.submission import quarantined
+
+    result = quarantined(head, source, too_large(size, limits or load_limits()))
+    result.sha256 = sha256
+    return result
+
+
+def read_one(data: bytes, source: str):
+    """The default reader of a worker: one file read, tabulated and given its document checks."""
+    from tasks.check.submission import read_documents
+
+    return read_documents([(data, source)])[0]
+
+
+# -- one file in its own process -------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def _context():
+    """A forkserver: each file gets a fresh process forked from a clean, preloaded parent (no threads, no state)."""
+    ctx = multiprocessing.get_context("forkserver")
+    # what a worker and a re-imported __main__ need; tasks.check.warm also fills the catalog's caches once, so
+    # each worker does not parse the forms, rules and admin units again
+    ctx.set_forkserver_preload(["tasks.check.submission", "tasks.load.submissions", "tasks.check.warm"])
+    return ctx
+
+
+def stop_readers() -> None:
+    """Stop the forkserver the reading workers start from (about 90 MiB kept resident with pandas and the
+    readers preloaded): a run calls this once its files are read, before the review step, which reads none.
+    The next read starts a new one."""
+    if _context.cache_info().currsize == 0:
+        return
+    from multiprocessing import forkserver
+
+    forkserver._forkserver._stop()  # the standard library's own shutdown (its tests use it); no public API
+    _context.cache_clear()
+
+
+def _read_in_worker(conn, reader, data: bytes, source: str, memory_bytes: int) -> None:
+    """Runs in the worker: bound the address space, then read; the result goes back by pipe."""
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+        from tasks.check.submission import for_loading, quarantined
+
+        try:
+            result = reader(data, source)
+        except MemoryError:
+            raise
+        except Exception as exc:  # a reader's bug on one file: quarantined, traceback kept
+            result = quarantined(data, source, exc)
+        conn.send(("result", for_loading(result)))
+    except BaseException as exc:  # MemoryError, or a result that cannot be sent back
+        conn.send(("failed", "".join(traceback.format_exception(exc))))
+    finally:
+        conn.close()
+
+
+def _await_worker(worker, receive, send, seconds: float) -> tuple[str, object]:
+    """Start a worker and wait for its one answer: ("result" | "failed", payload), ("timeout", None) after
+    `seconds`, or ("died", None); a worker that has not answered is killed, and none is left running."""
+    worker.start()
+    send.close()
+    kind, payload = "died", None
+    try:
+        if receive.poll(seconds):
+            kind, payload = receive.recv()
+        else:
+            kind = "timeout"
+    except (EOFError, OSError):
+        pass
+    finally:
+        receive.close()
+        if kind not in ("result", "failed"):
+            worker.kill()
+        worker.join(5)
+        if worker.is_alive():
+            worker.kill()
+            worker.join()
+    return kind, payload
+
+
+def process_isolated(data: bytes, source: str, *, limits: Limits | None = None, traces_dir: Path | None = None,
+                     reader=None):
+    """Read one file (or run `reader` on it) in a fresh worker with a time and memory limit; never raises.
+
+    A hang, a crash or a reader's exception quarantines the file; the traceback goes to
+    traces_dir/<sha256>.txt (default var/traces) for developers.
+    """
+    from tasks.check.submission import quarantined
+
+    limits = limits or load_limits()
+    try:
+        check_bytes(data, limits)
+    except Unreadable as exc:
+        return quarantined(data, source, exc)
+    ctx = _context()
+    receive, send = ctx.Pipe(duplex=False)
+    worker = ctx.Process(target=_read_in_worker, daemon=True,
+                         args=(send, reader or read_one, data, source, limits.worker_memory_bytes))
+    kind, payload = _await_worker(worker, receive, send, limits.seconds_per_file)
+    if kind == "result":
+        result = payload
+    elif kind == "timeout":
+        result = quarantined(data, source, Unreadable(
+            f"reading took longer than {limits.seconds_per_file:g} s and was stopped",
+            f"việc đọc tệp quá {limits.seconds_per_file:g} giây nên đã bị dừng",
+            "The file is kept; developers are told. Saving it again from Word or Excel often helps.",
+            "Tệp được giữ nguyên; đội phát triển đã được báo. Lưu lại tệp bằng Word hoặc Excel thường khắc phục được."))
+        result.trace = f"timeout after {limits.seconds_per_file:g} s"
+    else:
+        what = "ran out of memory" if payload and "MemoryError" in payload else "crashed"
+        result = quarantined(data, source, Unreadable(
+            f"the reader {what} (exit code {worker.exitcode})",
+            "bộ đọc gặp sự cố khi đọc tệp này" if what == "crashed" else "bộ đọc dùng quá nhiều bộ nhớ với tệp này",
+            "The file is kept; developers have the details.",
+            "Tệp được giữ nguyên; đội phát triển đã có thông tin lỗi."))
+        result.trace = payload or f"worker exited with code {worker.exitcode} before answering"
+    keep_trace(result, traces_dir)
+    return result
+
+
+BATCH_SECONDS_PER_FILE = 0.5  # a sound file takes 5-50 ms; a batch slower than this has a bad file in it
+BATCH_FILE_BYTES = 1 << 20  # files above 1 MiB are read alone
+BATCH_BYTES = 8 << 20  # a worker reads at most 8 MiB of files at once: its memory stays near one file's
+
+
+def _batch_in_worker(conn, items: list[tuple[bytes, str]], memory_bytes: int) -> None:
+    """Runs in the worker: read the whole batch, under the same address-space bound."""
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+        from tasks.check.submission import read_light
+
+        conn.send(("result", read_light(items)))
+    except BaseException as exc:  # a crash, MemoryError, or a result that cannot be sent back
+        try:
+            conn.send(("failed", "".join(traceback.format_exception(exc))))
+        except BaseException:
+            pass
+    finally:
+        conn.close()
+
+
+def process_many_isolated(items: list[tuple[bytes, str]], *, limits: Limits | None = None,
+                          traces_dir: Path | None = None) -> list:
+    """Read many files in ONE bounded worker (what a batch costs once is paid once, not per file);
+    if that worker hangs, crashes or runs out of memory, every file is redone alone in its own bounded worker,
+    so one bad file costs its batch time, never its neighbours' results. Results in input order; never raises."""
+    limits = limits or load_limits()
+    results: list = [None] * len(items)
+    chunk: list[int] = []
+    size = 0
+    for i, (data, _) in enumerate(items):
+        if len(data) > BATCH_FILE_BYTES:  # a big file alone, so one worker never holds several of them
+            results[i] = process_isolated(data, items[i][1], limits=limits, traces_dir=traces_dir)
+            continue
+        if chunk and size + len(data) > BATCH_BYTES:
+            _fill(results, chunk, items, limits, traces_dir)
+            chunk, size = [], 0
+        chunk.append(i)
+        size += len(data)
+    if chunk:
+        _fill(results, chunk, items, limits, traces_dir)
+    return results
+
+
+def _fill(results: list, chunk: list[int], items: list[tuple[bytes, str]], limits: Limits, traces_dir) -> None:
+    for i, result in zip(chunk, _many_in_one_worker([items[i] for i in chunk], limits, traces_dir)):
+        results[i] = result
+
+
+def _many_in_one_worker(items: list[tuple[bytes, str]], limits: Limits, traces_dir) -> list:
+    """One bounded worker for the whole chunk; on any failure, one bounded worker per file."""
+    if len(items) <= 1:
+        return [process_isolated(data, source, limits=limits, traces_dir=traces_dir) for data, source in items]
+    ctx = _context()
+    receive, send = ctx.Pipe(duplex=False)
+    worker = ctx.Process(target=_batch_in_worker, daemon=True, args=(send, items, limits.worker_memory_bytes))
+    kind, payload = _await_worker(worker, receive, send, limits.seconds_per_file + BATCH_SECONDS_PER_FILE * len(items))
+    if kind == "result":
+        for result in payload:
+            keep_trace(result, traces_dir)
+        return payload
+    return [process_isolated(data, source, limits=limits, traces_dir=traces_dir) for data, source in items]
+
+
+def keep_trace(result, traces_dir: Path | None = None) -> Path | None:
+    """Write a quarantined file's traceback to traces_dir/<sha256>.txt (once; same bytes, same trace)."""
+    if not getattr(result, "trace", None):
+        return None
+    if traces_dir is None:
+        from config.settings import load_settings
+
+        traces_dir = load_settings().var_dir / "traces"
+    target = Path(traces_dir) / f"{result.sha256}.txt"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(f"source: {result.source}\nreason: {result.reason}\n\n{result.trace}", encoding="utf-8")
+    return target
