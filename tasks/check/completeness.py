@@ -152,6 +152,7 @@ def _as_date(value) -> date | None:
 
 def _name_of(code: str) -> str:
     """A unit's name from the national list, for units outside the province that reported anyway."""
-    from config.units import legacy_districts
+    from config.units import unit_by_code
 
-    return next((u.name for u in legacy_districts() if u.code == code), code)
+    unit = unit_by_code(code)
+    return unit.name if unit else code

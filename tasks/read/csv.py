@@ -81,7 +81,7 @@ def _form_no(text: str) -> str:
 
 
 def _meta(records: list[tuple[int, dict]]) -> ReportMeta:
-    from config.units import bare_name, legacy_districts
+    from config.units import unit_by_code, unit_named
 
     def first(key: str) -> str | None:
         return next((r[key] for _, r in records if r.get(key)), None)
@@ -91,16 +91,7 @@ def _meta(records: list[tuple[int, dict]]) -> ReportMeta:
         if found := Period.of_years([int(y) for y in re.findall(r"\d{4}", period)]):
             meta.period_start, meta.period_end, meta.period = found.start, found.end, found.code
     code, name = first("unit_code"), first("reporting_unit")
-    units = legacy_districts()
-    match = [u for u in units if code and u.code == code.zfill(3)]
-    if not match and name:
-        # as a report writes it ("Thị xã Kỳ Anh", "Quận 1", "Phong Thổ") or as the dataset does ("Kỳ Anh (Thị xã)")
-        folded = fold(name)
-        kind = re.match(r"(huyen|thi xa|thanh pho|quan)\s+", folded)
-        key = folded[kind.end():] if kind else folded
-        match = [u for u in units if folded == fold(u.name) or key in (fold(u.plain), fold(bare_name(u)))]
-        if len(match) > 1 and kind:  # two units share the name: the kind word written chooses
-            match = [u for u in match if fold(u.kind) == kind[1]] or match
+    match = [unit] if (unit := unit_by_code(code)) else unit_named(name) if name else []
     if len(match) == 1:
         unit = match[0]
         meta.unit_name, meta.unit_code, meta.province, meta.province_code = unit.name, unit.code, unit.province, unit.province_code
