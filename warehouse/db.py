@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -10,7 +11,7 @@ from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, Ope
 
 DATABASE_UNREACHABLE = (OperationalError, InterfaceError)  # what a retry may cure: the database, not the data
 BAD_URL = (ArgumentError, NoSuchModuleError)  # what SQLAlchemy raises for a URL it cannot parse or has no dialect for
-WAREHOUSE_DIR = Path(__file__).resolve().parent
+WAREHOUSE_DIR = Path(str(files("warehouse")))  # alembic.ini and migrations/ are package data
 
 
 @lru_cache(maxsize=8)
