@@ -158,7 +158,11 @@ def synth(
     if unknown or not chosen:
         typer.echo(f"no writer for {', '.join(unknown) or '(none)'}; known: {', '.join(WRITERS)}", err=True)
         raise typer.Exit(2)
-    manifest = synth_corpus(submissions, out, seed=seed, formats=chosen, error_rate=error_rate)
+    from flows.cli.progress import progress
+
+    with progress("synth", total=submissions) as tracker:
+        manifest = synth_corpus(submissions, out, seed=seed, formats=chosen, error_rate=error_rate,
+                                on_file=lambda _name: tracker.advance())
     typer.echo(f"{manifest['submissions']} reports in {out / 'inbox'}, {len(manifest['errors'])} planted errors "
                f"in {sum(1 for f in manifest['files'] if f['errors'])} reports; manifest {out / 'manifest.json'}")
 

@@ -28,7 +28,7 @@ class Tracker:
         self.what, self.total, self.unit, self.done, self.stage = what, total, unit, 0, ""
         self._bar, self._task, self._stream = bar, None, stream
         self._started = time.monotonic()
-        self._last_line = 0.0
+        self._last_line = self._started  # the first plain line after PLAIN_EVERY, or at a new stage
         self._untold = False  # an update no plain line has told yet
         if bar is not None:
             self._task = bar.add_task(what, total=total, stage="")
@@ -68,7 +68,7 @@ class Tracker:
         elapsed = max(self._last_line - self._started, 1e-6)
         rate = self.done / elapsed
         text = f"{self.what}: {self.done}" + (f" of {self.total}" if self.total is not None else "") + f" {self.unit}"
-        if self.done:
+        if self.done and elapsed >= 1:  # a rate over a few milliseconds says nothing
             text += f", {rate:.1f} {self.unit}/s"
             if self.total and self.total > self.done:
                 text += f", about {(self.total - self.done) / rate:.0f} s left"
