@@ -53,6 +53,8 @@ def quiet_libraries() -> None:
     level = logging.INFO if verbose() else logging.WARNING
     for name in ("great_expectations", "alembic"):
         logging.getLogger(name).setLevel(level)
+    if verbose() and not logging.getLogger().handlers:  # no Prefect to print them: Python's own handler
+        logging.basicConfig(level=logging.WARNING, format="%(asctime)s | %(levelname)-7s | %(name)s - %(message)s")
 
 
 def free_port() -> int:

@@ -31,7 +31,10 @@ def options(
 ) -> None:
     """baocao: district reports in, checked facts out."""
     if verbose:
+        from flows.environment import quiet_libraries
+
         os.environ["BAOCAO_VERBOSE"] = "1"
+        quiet_libraries()
     if debug:
         os.environ["BAOCAO_DEBUG"] = "1"
 
