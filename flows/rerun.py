@@ -51,5 +51,5 @@ def rerun_period(period: str, unit: str | None = None) -> dict:
                           extra=progress_extra(total=len(outcomes), done=len(outcomes), stage="review"))
     review_after_load(settings.warehouse_url)
     publish_artifacts(summary, outcomes, "rerun-period")
-    get_run_logger().info(summary_line(summary, "rerun"))
+    get_run_logger().info(summary_line(summary, "rerun", "submission"))
     return summary

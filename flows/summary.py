@@ -8,10 +8,10 @@ def _count(n: int, word: str, plural: str | None = None) -> str:
     return f"{n} {word if n == 1 else plural or word + 's'}"
 
 
-def summary_line(summary: dict, what: str = "run") -> str:
+def summary_line(summary: dict, what: str = "run", noun: str = "file") -> str:
     """'run finished: 3 files, 3 flagged; 230 new facts; findings: 7 errors, 6 warnings, 4 info'. The files' fate
     and the data's findings in separate words: a run that finished over data with errors did not fail."""
-    files = [_count(summary["files_seen"], "file")]
+    files = [_count(summary["files_seen"], noun)]
     files += [f"{summary[o]} {o}" for o in OUTCOMES if summary.get(o)]
     findings = (f"{_count(summary['errors'], 'error')}, {_count(summary['warnings'], 'warning')}, "
                 f"{summary['infos']} info")

@@ -95,7 +95,7 @@ def rerun(
     with progress("rerun", unit="submissions") as tracker, follow_run(tracker):
         tracker.update(stage="starting Prefect")
         summary = rerun_period(period=period, unit=unit)
-    _print_summary(summary, "rerun")
+    _print_summary(summary, "rerun", "submission")
 
 
 def _trigger(flow: str, parameters: dict, key: str | None, wait: bool, deployment: str) -> None:
@@ -180,10 +180,10 @@ def migrate() -> None:
     typer.echo("warehouse schema is at head")
 
 
-def _print_summary(summary: dict, what: str = "run") -> None:
+def _print_summary(summary: dict, what: str = "run", noun: str = "file") -> None:
     from flows.summary import summary_line
 
-    typer.echo(summary_line(summary, what))
+    typer.echo(summary_line(summary, what, noun))
 
 
 def _print_warehouse(must_exist: bool = False) -> None:

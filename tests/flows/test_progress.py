@@ -15,7 +15,7 @@ def test_the_summary_says_what_became_of_the_files_then_what_was_found():
     assert summary_line(SUMMARY) == ("run finished: 3 files, 3 flagged; 230 new facts; "
                                      "findings: 7 errors, 6 warnings, 4 info")
     one = {**SUMMARY, "files_seen": 1, "flagged": 0, "skipped": 1, "facts": 0, "errors": 1, "warnings": 0}
-    assert summary_line(one, "rerun") == ("rerun finished: 1 file, 1 skipped; 0 new facts; "
+    assert summary_line(one, "rerun", "submission") == ("rerun finished: 1 submission, 1 skipped; 0 new facts; "
                                           "findings: 1 error, 0 warnings, 4 info")
 
 
