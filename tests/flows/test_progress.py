@@ -35,8 +35,9 @@ def test_on_a_terminal_the_run_s_log_lines_move_the_bar(monkeypatch):
     screen = io.StringIO()
     monkeypatch.setattr("rich.progress.get_console", lambda: Console(file=screen, force_terminal=True, width=100))
     flow_runs = logging.getLogger("prefect.flow_runs")
-    before = flow_runs.level
+    before, handlers = flow_runs.level, flow_runs.handlers
     flow_runs.setLevel(logging.INFO)
+    flow_runs.handlers = []  # Prefect's API handler, set up by other tests, has no flow run to send these to
     try:
         with progress("run", interactive=True) as tracker, follow_run(tracker):
             flow_runs.info("inbox: 5 files", extra=progress_extra(total=5, done=0, stage="taking in"))
@@ -47,4 +48,5 @@ def test_on_a_terminal_the_run_s_log_lines_move_the_bar(monkeypatch):
             assert (tracker.done, tracker.stage) == (5, "review")
     finally:
         flow_runs.setLevel(before)
+        flow_runs.handlers = handlers
     assert logging.getLogger("baocao.load").handlers == []  # the bar let go of the loggers
