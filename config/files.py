@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 
 import yaml
 
-PACKAGED = Path(__file__).resolve().parent
+PACKAGED = Path(str(files("config")))  # the YAML shipped inside the package, wherever it is installed
 
 
 def config_path(name: str) -> Path:

@@ -23,12 +23,38 @@ def prefect_defaults(var_dir: Path | str | None = None) -> dict[str, str]:
     return {"PREFECT_HOME": str(var / "prefect"), **DEFAULTS}
 
 
+def verbose() -> bool:
+    """`baocao --verbose` (or BAOCAO_VERBOSE=1): third-party INFO lines on the terminal too."""
+    return os.environ.get("BAOCAO_VERBOSE", "") not in ("", "0", "false")
+
+
 def prefect_env(level: str = "WARNING") -> None:
-    """Apply prefect_defaults to this process where the user has not set them."""
+    """Apply prefect_defaults to this process where the user has not set them.
+
+    A run's own lines (prefect.flow_runs, prefect.task_runs) go to the Prefect API at INFO, so the UI shows them,
+    while the terminal's handler shows WARNING and worse unless --verbose: the API and the terminal are two
+    handlers of one logger, and Prefect's PREFECT_LOGGING_LEVEL alone would silence both."""
     for name, value in prefect_defaults().items():
         os.environ.setdefault(name, value)
-    os.environ.setdefault("PREFECT_LOGGING_LEVEL", level)
+    loud = verbose()
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if loud else level)
+    os.environ.setdefault("PREFECT_LOGGING_LOGGERS_PREFECT_FLOW_RUNS_LEVEL", "INFO")
+    os.environ.setdefault("PREFECT_LOGGING_LOGGERS_PREFECT_TASK_RUNS_LEVEL", "INFO")
+    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "0" if loud else "WARNING")
     Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+    quiet_libraries()
+
+
+def quiet_libraries() -> None:
+    """great-expectations and Alembic say INFO about temporary folders and migrations: WARNING and worse only,
+    unless --verbose."""
+    import logging
+
+    level = logging.INFO if verbose() else logging.WARNING
+    for name in ("great_expectations", "alembic"):
+        logging.getLogger(name).setLevel(level)
+    if verbose() and not logging.getLogger().handlers:  # no Prefect to print them: Python's own handler
+        logging.basicConfig(level=logging.WARNING, format="%(asctime)s | %(levelname)-7s | %(name)s - %(message)s")
 
 
 def free_port() -> int:

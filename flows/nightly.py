@@ -10,6 +10,7 @@ from prefect.runtime import flow_run
 from config.settings import load_settings
 from flows.review import review_after_load
 from flows.shared import IO_RETRIES, publish_artifacts, trigger_of
+from flows.summary import progress_extra, summary_line
 from tasks.batch import Intake, batches, check_batch, load_batch, read_batch, take_batch
 from tasks.intake.archive import sweep_archive
 from tasks.intake.discover import InboxFile, discover_inbox
@@ -76,10 +77,13 @@ def nightly_ingest(inbox: str | None = None, trigger: str = "manual") -> dict:
     if swept:
         logger.info("removed %d partial archive files a killed run left", len(swept))
     files, refused = discover_submissions(inbox)
+    total, done, chunks = len(files) + len(refused), len(refused), batches(files, settings.batch_size)
+    logger.info("inbox %s: %d files to take in in %d batches, %d refused", inbox, len(files), len(chunks),
+                len(refused), extra=progress_extra(total=total, done=done, stage="taking in"))
     outcomes: list[FileOutcome] = [FileOutcome(s.name, None, "quarantined", s.reason) for s in refused]
     seen: frozenset[str] = frozenset()
     ahead = None  # (intake, future of its reading) of the batch after the one being loaded
-    for batch in [*batches(files, settings.batch_size), None]:
+    for number, batch in enumerate([*chunks, None], start=1):
         upcoming = None
         if batch is not None:
             intake = take_in(batch, settings.warehouse_url, str(settings.archive_dir), seen)
@@ -88,10 +92,13 @@ def nightly_ingest(inbox: str | None = None, trigger: str = "manual") -> dict:
         if ahead is not None:
             intake, reading = ahead
             outcomes += load(intake, check(reading.result()), settings.warehouse_url, run_id)
+            done += len(intake.outcomes)
+            logger.info("batch %d of %d loaded: %d of %d files done", number - 1, len(chunks), done, total,
+                        extra=progress_extra(done=done, stage=f"batch {min(number, len(chunks))} of {len(chunks)}"))
         ahead = upcoming
     summary = finish_run(engine, run_id, outcomes)
+    logger.info("review: warehouse checks, failure queue, report", extra=progress_extra(stage="review"))
     review_after_load(settings.warehouse_url, changed=summary["loaded"] + summary["flagged"] + summary["quarantined"] > 0)
     publish_artifacts(summary, outcomes, "nightly-ingest")
-    logger.info("files %(files_seen)s: loaded %(loaded)s, flagged %(flagged)s, skipped %(skipped)s, "
-                "quarantined %(quarantined)s; errors %(errors)s, warnings %(warnings)s", summary)
+    logger.info(summary_line(summary))
     return summary

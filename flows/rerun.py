@@ -8,6 +8,7 @@ from config.settings import load_settings
 from contracts.period import checked_period
 from flows.shared import IO_RETRIES, publish_artifacts, trigger_of
 from flows.review import review_after_load
+from flows.summary import progress_extra, summary_line
 from tasks.batch import rerun_period_rows
 from tasks.load.submissions import FileOutcome
 from tasks.review.runs import finish_run, start_run
@@ -42,9 +43,13 @@ def rerun_period(period: str, unit: str | None = None) -> dict:
     engine = engine_for(settings.warehouse_url)
     run_id = start_run(engine, "rerun-period", trigger_of("rerun"), {"period": period, "unit": unit},
                        flow_run_id=str(flow_run.id))
+    get_run_logger().info("rerun of %s%s: reprocessing its current submissions", period,
+                          f" unit {unit}" if unit else "", extra=progress_extra(stage="reprocessing"))
     outcomes = rerun_submissions(settings.warehouse_url, period, unit, run_id)
     summary = finish_run(engine, run_id, outcomes)
+    get_run_logger().info("review: warehouse checks, failure queue, report",
+                          extra=progress_extra(total=len(outcomes), done=len(outcomes), stage="review"))
     review_after_load(settings.warehouse_url)
     publish_artifacts(summary, outcomes, "rerun-period")
-    get_run_logger().info("rerun of %s: %s submissions reprocessed", period, len(outcomes))
+    get_run_logger().info(summary_line(summary, "rerun", "submission"))
     return summary

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from functools import lru_cache
+from importlib.resources import files
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, OperationalError
 
 DATABASE_UNREACHABLE = (OperationalError, InterfaceError)  # what a retry may cure: the database, not the data
-WAREHOUSE_DIR = Path(__file__).resolve().parent
+BAD_URL = (ArgumentError, NoSuchModuleError)  # what SQLAlchemy raises for a URL it cannot parse or has no dialect for
+WAREHOUSE_DIR = Path(str(files("warehouse")))  # alembic.ini and migrations/ are package data
 
 
 @lru_cache(maxsize=8)
@@ -39,6 +41,62 @@ def engine_for(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+class WarehouseSettingError(RuntimeError):
+    """BAOCAO_WAREHOUSE_URL names no warehouse baocao can use; the message says what to change."""
+
+
+URL_FORMS = "sqlite:///path/to/warehouse.db or postgresql+psycopg://user:password@host:5432/database"
+
+
+def shown_url(url: str) -> str:
+    """The URL with its password replaced by ***, for messages and logs."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def check_warehouse(url: str, *, must_exist: bool = False) -> None:
+    """Raise WarehouseSettingError when `url` is not a database URL, names a database that does not answer, or
+    (with `must_exist`) one that was never created."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.pool import NullPool
+
+    setting = f"BAOCAO_WAREHOUSE_URL={shown_url(url)!r}"
+    try:
+        parsed = make_url(url)
+        dialect = parsed.get_dialect()
+    except (ArgumentError, NoSuchModuleError, ValueError):
+        raise WarehouseSettingError(f"{setting} is not a database URL baocao can open: set it to {URL_FORMS}") from None
+    if dialect.name not in ("sqlite", "postgresql"):
+        raise WarehouseSettingError(f"{setting}: the warehouse is SQLite or PostgreSQL, not {dialect.name}; "
+                                    f"set it to {URL_FORMS}")
+    if dialect.name == "sqlite":
+        path = Path(parsed.database or "")
+        if not parsed.database or parsed.database == ":memory:":
+            raise WarehouseSettingError(f"{setting} names no file: set it to sqlite:///path/to/warehouse.db")
+        if must_exist and not path.is_file():
+            raise WarehouseSettingError(f"no warehouse at {path} ({setting}): create it with `baocao run` or "
+                                        "`baocao migrate`, or set BAOCAO_WAREHOUSE_URL to the warehouse you use")
+        return
+    try:
+        with create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": 5}).connect():
+            pass
+    except DATABASE_UNREACHABLE as exc:
+        reason = str(exc.orig or exc).strip().splitlines()[0]
+        where = f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
+        if "does not exist" in reason and "database" in reason:
+            fix = f"create it (`createdb -h {parsed.host or 'localhost'} {parsed.database}`) or fix the database name"
+            raise WarehouseSettingError(f"no warehouse database {parsed.database!r} on {where} ({setting}): {fix}") from None
+        if "authentication" in reason or "password" in reason:
+            raise WarehouseSettingError(f"PostgreSQL on {where} refused user {parsed.username!r} ({setting}): "
+                                        "fix the user or password in BAOCAO_WAREHOUSE_URL") from None
+        raise WarehouseSettingError(f"PostgreSQL on {where} does not answer ({setting}: {reason}): start the "
+                                    "server, or fix the host and port in BAOCAO_WAREHOUSE_URL") from None
 
 
 def alembic_config(url: str):

@@ -3,23 +3,53 @@ deploy, migrate, synth, summary), stewards (failures, report) and analysts (comp
 Each command imports what it needs when it runs, so `baocao check` starts without Prefect or great-expectations."""
 from __future__ import annotations
 
+import os
 
 import typer
 
 from flows.cli import analyst, district, operator, steward
+from flows.cli.errors import friendly
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="baocao: district reports in, checked facts out.")
-app.command()(district.check)
+app = typer.Typer(no_args_is_help=True, help="baocao: district reports in, checked facts out.")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"baocao {version('baocao')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def options(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show the INFO lines of Prefect, great-expectations "
+                                 "and Alembic too (quiet by default)."),
+    debug: bool = typer.Option(False, "--debug", help="Show the traceback behind a one-line error."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print baocao's version and exit."),
+) -> None:
+    """baocao: district reports in, checked facts out."""
+    if verbose:
+        from flows.environment import quiet_libraries
+
+        os.environ["BAOCAO_VERBOSE"] = "1"
+        quiet_libraries()
+    if debug:
+        os.environ["BAOCAO_DEBUG"] = "1"
+
+
+app.command()(friendly(district.check))
 for command in (operator.run, operator.rerun, operator.serve, operator.deploy, operator.synth, operator.summary,
                 operator.migrate):
-    app.command()(command)
-app.command()(analyst.completeness)
-app.command()(analyst.export)
+    app.command()(friendly(command))
+app.command()(friendly(analyst.completeness))
+app.command()(friendly(analyst.export))
+for info in steward.failures_app.registered_commands:
+    info.callback = friendly(info.callback)
 app.add_typer(steward.failures_app, name="failures")
-app.command("report")(steward.report_cmd)
+app.command("report")(friendly(steward.report_cmd))
 
 
 def main() -> None:  # pragma: no cover - the console script
     app()
-
-

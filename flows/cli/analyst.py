@@ -40,14 +40,12 @@ def completeness(
 
 def _warehouse_completeness(period: str, province: str, format: OutputFormat) -> None:
     """The warehouse's `completeness` view for one period: every district, received or not, late or not."""
-    from config.settings import load_settings
+    from flows.cli.errors import warehouse_url
     from tasks.check.completeness import from_warehouse
     from warehouse import queries
-    from warehouse.db import engine_for, upgrade
+    from warehouse.db import engine_for
 
-    settings = load_settings()
-    upgrade(settings.warehouse_url)
-    rows = from_warehouse(queries.completeness(engine_for(settings.warehouse_url), province, period))
+    rows = from_warehouse(queries.completeness(engine_for(warehouse_url(must_exist=True)), province, period))
     _print_completeness(period, rows, format)
 
 
@@ -76,11 +74,17 @@ def export(
 ) -> None:
     """Write the province's Biểu tổng hợp for a period: one sheet per form, totals as Excel formulas."""
     from config.settings import load_settings
+    from flows.cli.errors import warehouse_url
+    from flows.cli.progress import progress
     from tasks.review.export import export_consolidation
-    from warehouse.db import engine_for, upgrade
+    from warehouse.db import engine_for
 
     settings = load_settings()
-    upgrade(settings.warehouse_url)
-    result = export_consolidation(engine_for(settings.warehouse_url), period, out, province or settings.province_code)
+    with progress("export", unit="forms") as tracker:
+        tracker.update(stage="reading the warehouse")
+        engine = engine_for(warehouse_url(must_exist=True))
+        tracker.update(stage=f"writing {out.name}")
+        result = export_consolidation(engine, period, out, province or settings.province_code)
+        tracker.update(total=len(result.total_cells), done=len(result.total_cells), stage="written")
     typer.echo(f"{out}: {len(result.total_cells)} forms, {len(result.districts)} districts reporting"
                + (f"; not reported: {', '.join(result.missing)}" if result.missing else ""))

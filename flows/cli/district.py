@@ -100,7 +100,18 @@ def check(
     if missing:
         typer.echo(f"no such file: {', '.join(map(str, missing))}", err=True)
         raise typer.Exit(2)
-    results = [process_submission(p.read_bytes(), p.name) for p in paths]
+    if len(paths) == 1:
+        results = [process_submission(paths[0].read_bytes(), paths[0].name)]
+    else:
+        from flows.cli.progress import progress
+
+        results = []
+        with progress("check", total=len(paths)) as tracker:
+            for p in paths:
+                if tracker.interactive:  # a plain line per file would drown the findings
+                    tracker.update(stage=p.name)
+                results.append(process_submission(p.read_bytes(), p.name))
+                tracker.advance()
     if format is OutputFormat.json:
         typer.echo(json.dumps({"submissions": [submission_json(r) for r in results]}, ensure_ascii=False, indent=2))
     else:

@@ -21,11 +21,46 @@ def run(
     if via_server:
         _trigger("nightly-ingest", {"inbox": str(inbox)} if inbox else {}, None, wait, deployment)
         return
+    from config.settings import load_settings
+    from flows.cli.errors import SettingError, warehouse_url
+
+    folder = inbox or load_settings().inbox
+    if not folder.is_dir():
+        raise SettingError(f"the inbox {folder} is not a folder: pass --inbox DIR, or set BAOCAO_INBOX to the "
+                           "folder districts' files arrive in")
+    warehouse_url()
+    _prefect_answers()
+    from flows.cli.progress import follow_run, progress
     from flows.nightly import nightly_ingest
 
-    summary = nightly_ingest(inbox=str(inbox) if inbox else None, trigger="manual")
+    with progress("run") as tracker, follow_run(tracker):
+        tracker.update(stage="starting Prefect")
+        summary = nightly_ingest(inbox=str(inbox) if inbox else None, trigger="manual")
     _print_summary(summary)
     _print_warehouse()
+
+
+def _prefect_answers(timeout: float = 5) -> None:
+    """Fail early, in one line, when PREFECT_API_URL names a server that does not answer (unset: Prefect starts a
+    temporary one of its own)."""
+    import urllib.request
+
+    from prefect.settings import PREFECT_API_URL
+
+    from flows.cli.errors import SettingError
+
+    api = PREFECT_API_URL.value()
+    if not api:
+        return
+    try:
+        with urllib.request.urlopen(f"{api.rstrip('/')}/health", timeout=timeout) as answer:
+            if answer.status == 200:
+                return
+            reason = f"HTTP {answer.status}"
+    except (OSError, ValueError) as exc:
+        reason = str(getattr(exc, "reason", None) or exc)
+    raise SettingError(f"the Prefect server at PREFECT_API_URL={api} does not answer ({reason}): start it "
+                       "(`prefect server start`), fix PREFECT_API_URL, or unset it to run with a temporary server")
 
 
 def rerun(
@@ -50,14 +85,23 @@ def rerun(
     if via_server:
         _trigger("rerun-period", {"period": period, **({"unit": unit} if unit else {})}, key, wait, deployment)
         return
+    from flows.cli.errors import warehouse_url
+
+    warehouse_url(must_exist=True)
+    _prefect_answers()
+    from flows.cli.progress import follow_run, progress
     from flows.rerun import rerun_period
 
-    _print_summary(rerun_period(period=period, unit=unit))
+    with progress("rerun", unit="submissions") as tracker, follow_run(tracker):
+        tracker.update(stage="starting Prefect")
+        summary = rerun_period(period=period, unit=unit)
+    _print_summary(summary, "rerun", "submission")
 
 
 def _trigger(flow: str, parameters: dict, key: str | None, wait: bool, deployment: str) -> None:
     from flows.deployments import trigger_deployment
 
+    _prefect_answers()
     try:
         run = trigger_deployment(flow, parameters, deployment=deployment, key=key, wait=wait)
     except RuntimeError as exc:
@@ -83,6 +127,7 @@ def serve() -> None:
         raise typer.Exit(2)
     from flows.deployments import serve_deployments
 
+    _prefect_answers()
     serve_deployments()
 
 
@@ -93,6 +138,7 @@ def deploy(
     prefect_env()
     from flows.deployments import POOL_DEPLOYMENT, deploy_to_pool
 
+    _prefect_answers()
     ids = deploy_to_pool(pool)
     typer.echo(f"{len(ids)} deployments on pool {pool}: nightly-ingest/{POOL_DEPLOYMENT}, rerun-period/{POOL_DEPLOYMENT}")
 
@@ -112,43 +158,44 @@ def synth(
     if unknown or not chosen:
         typer.echo(f"no writer for {', '.join(unknown) or '(none)'}; known: {', '.join(WRITERS)}", err=True)
         raise typer.Exit(2)
-    manifest = synth_corpus(submissions, out, seed=seed, formats=chosen, error_rate=error_rate)
+    from flows.cli.progress import progress
+
+    with progress("synth", total=submissions) as tracker:
+        manifest = synth_corpus(submissions, out, seed=seed, formats=chosen, error_rate=error_rate,
+                                on_file=lambda _name: tracker.advance())
     typer.echo(f"{manifest['submissions']} reports in {out / 'inbox'}, {len(manifest['errors'])} planted errors "
                f"in {sum(1 for f in manifest['files'] if f['errors'])} reports; manifest {out / 'manifest.json'}")
 
 
 def summary() -> None:
     """What the warehouse holds: submissions, facts, findings by severity."""
-    _print_warehouse()
+    _print_warehouse(must_exist=True)
 
 
 def migrate() -> None:
     """Bring the warehouse schema to the latest migration."""
-    from config.settings import load_settings
-    from warehouse.db import upgrade
+    from flows.cli.errors import warehouse_url
 
-    upgrade(load_settings().warehouse_url)
+    warehouse_url()
     typer.echo("warehouse schema is at head")
 
 
-def _print_summary(summary: dict) -> None:
-    typer.echo(
-        "run {outcome}: files {files_seen} — loaded {loaded}, flagged {flagged}, skipped {skipped}, "
-        "quarantined {quarantined}; new facts {facts}; findings: {errors} error, {warnings} warning, {infos} info".format(**summary)
-    )
+def _print_summary(summary: dict, what: str = "run", noun: str = "file") -> None:
+    from flows.summary import summary_line
+
+    typer.echo(summary_line(summary, what, noun))
 
 
-def _print_warehouse() -> None:
-    from config.settings import load_settings
+def _print_warehouse(must_exist: bool = False) -> None:
+    from flows.cli.errors import warehouse_url
     from tasks.review.runs import warehouse_summary
-    from warehouse.db import engine_for, upgrade
+    from warehouse.db import engine_for, shown_url
 
-    settings = load_settings()
-    upgrade(settings.warehouse_url)
-    s = warehouse_summary(engine_for(settings.warehouse_url))
+    url = warehouse_url(must_exist=must_exist)
+    s = warehouse_summary(engine_for(url))
     findings = s["findings"]
     typer.echo(
-        f"warehouse {settings.warehouse_url}: {s['submissions']} current submissions "
+        f"warehouse {shown_url(url)}: {s['submissions']} current submissions "
         f"({', '.join(f'{k} {v}' for k, v in sorted(s['by_status'].items())) or 'none'}), "
         f"{s['quarantined']} quarantined, {s['facts']} facts; findings: {findings.get('error', 0)} error, "
         f"{findings.get('warning', 0)} warning, {findings.get('info', 0)} info"

@@ -21,12 +21,10 @@ class ListFormat(str, Enum):
 
 
 def _engine():
-    from config.settings import load_settings
-    from warehouse.db import engine_for, upgrade
+    from flows.cli.errors import warehouse_url
+    from warehouse.db import engine_for
 
-    url = load_settings().warehouse_url
-    upgrade(url)
-    return engine_for(url)
+    return engine_for(warehouse_url(must_exist=True))
 
 
 def _steward() -> str:
@@ -139,8 +137,10 @@ def report_cmd(
                                       help="Run the warehouse checkpoint and build its Data Docs first."),
 ) -> None:
     """Write the steward's HTML report (opens from disk, no network) for a period."""
-    from config.settings import load_settings
+    from flows.cli.errors import warehouse_url
+    from flows.environment import quiet_libraries
     from tasks.review.steward import review_warehouse
 
-    index = review_warehouse(load_settings().warehouse_url, out, period=period, expectations=expectations)
+    quiet_libraries()
+    index = review_warehouse(warehouse_url(must_exist=True), out, period=period, expectations=expectations)
     typer.echo(f"report written: {index}")

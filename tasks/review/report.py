@@ -1,8 +1,6 @@
 """The steward's report: a static site that opens from disk (no network), Vietnamese first, English on a toggle."""
 from __future__ import annotations
 
-import hashlib
-import math
 import os
 import re
 from collections.abc import Iterator
@@ -12,8 +10,8 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 
 from config.settings import load_settings
+from tasks.review.charts import copy_scripts, embed_script, plan_vs_actual_spec, spec_json
 from tasks.review.queue import failures_csv, list_failures, source_excerpt
-from contracts.vietnamese import format_number
 from warehouse.models import Fact, Submission
 
 STYLE = """
@@ -28,7 +26,7 @@ th{background:#eef0f5} td.n{text-align:right}
 .status{font-size:.85em;padding:.1rem .4rem;border-radius:.3rem;background:#eee} .status.waived{background:#e6f4ea} .status.open{background:#fde7e9}
 pre.excerpt{font-family:inherit;background:#f3f4f8;padding:.4rem;white-space:pre-wrap;word-break:break-word;font-size:.8rem;margin:.3rem 0}
 pre.excerpt .here{background:#ffe08a;display:block}
-.charts{display:flex;flex-wrap:wrap;gap:1rem} .charts figure{margin:0;width:360px} .charts img{width:100%;border:1px solid #ccd}
+.charts{display:flex;flex-wrap:wrap;gap:1rem} .charts figure{margin:0;padding:.3rem;border:1px solid #ccd;background:#fff;overflow-x:auto;max-width:100%}
 button#lang{font-size:1rem;padding:.3rem .8rem;cursor:pointer}
 code{font-size:.85em}
 """
@@ -75,11 +73,8 @@ def periods_of(engine: Engine) -> list[str]:
 MAX_CHART_UNITS = 40  # bars beyond this are unreadable; the tables below carry every unit
 
 
-def render_charts(engine: Engine, period: str, out: Path) -> list[tuple[str, str, str]]:
-    """One SVG per form and indicator row: plan beside actual of the phase total, per reporting unit.
-
-    Drawn as SVG text (no plotting library): matplotlib cost ~70 ms a chart and ~50 MiB in the flow's process,
-    most of the report's time; a browser draws these offline at any zoom."""
+def chart_specs(engine: Engine, period: str) -> list[tuple[str, dict]]:
+    """One Vega-Lite spec per form and indicator row: plan beside actual of the phase total, per reporting unit."""
     with engine.connect() as conn:
         query = (
             select(Fact.form, Fact.group_no, Fact.label, Fact.indicator, Fact.unit, Fact.measure, Fact.value,
@@ -94,76 +89,15 @@ def render_charts(engine: Engine, period: str, out: Path) -> list[tuple[str, str
     series: dict[tuple, dict] = {}
     for r in rows:
         key = (r.form, r.indicator or f"{r.group_no or ''}.{r.label}")
-        entry = series.setdefault(key, {"label": r.label, "group": r.group_no, "unit": r.unit, "values": {}})
-        entry["values"].setdefault(r.unit_name or "?", {})[r.measure] = r.value
+        entry = series.setdefault(key, {"label": r.label, "group": r.group_no, "unit": r.unit, "rows": []})
+        entry["rows"].append({"unit_name": r.unit_name or "?", "measure": r.measure, "value": r.value})
     charts = []
-    folder = out / "charts" / _slug(period)
-    folder.mkdir(parents=True, exist_ok=True)
-    for (form, indicator), entry in sorted(series.items()):
-        units = sorted(entry["values"])[:MAX_CHART_UNITS]
-        plan = [float(entry["values"][u].get("plan") or 0) for u in units]
-        actual = [float(entry["values"][u].get("actual") or 0) for u in units]
+    for (form, _indicator), entry in sorted(series.items()):
+        units = set(sorted({row["unit_name"] for row in entry["rows"]})[:MAX_CHART_UNITS])
         title = f"{form.replace('BIEU_', 'Biểu ')} — {entry['group'] + '. ' if entry['group'] else ''}{entry['label']}"
-        name = f"{form}_{hashlib.sha1(indicator.encode()).hexdigest()[:8]}_{_slug(indicator)[:30]}.svg"
-        (folder / name).write_text(bar_chart_svg(title[:70], entry["unit"] or "", units, plan, actual),
-                                   encoding="utf-8")
-        charts.append(((folder / name).relative_to(out).as_posix(), title, entry["unit"] or ""))
+        charts.append((title, plan_vs_actual_spec([row for row in entry["rows"] if row["unit_name"] in units],
+                                                  title=title[:70], unit=entry["unit"] or "")))
     return charts
-
-
-PLAN_COLOR, ACTUAL_COLOR = "#8aa4c8", "#b3261e"
-
-
-def _ticks(top: float) -> list[float]:
-    """Round steps from 0 to at least `top` (1, 2 or 5 times a power of ten; about four of them)."""
-    if top <= 0:
-        return [0.0, 1.0]
-    raw = top / 4
-    power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
-    return [i * step for i in range(int(math.ceil(top / step)) + 1)]
-
-
-def bar_chart_svg(title: str, unit: str, units: list[str], plan: list[float], actual: list[float],
-                  width: int = 480, height: int = 300) -> str:
-    """Plan and actual bars side by side per unit, with a value axis, the unit names and a legend."""
-    left, right, top, bottom = 52, 12, 30, 78
-    ticks = _ticks(max(plan + actual + [0.0]))
-    span = ticks[-1] or 1.0
-    plot_w, plot_h = width - left - right, height - top - bottom
-    slot = plot_w / max(len(units), 1)
-    bar = min(slot * 0.38, 28)
-
-    def y(value: float) -> float:
-        return top + plot_h - value / span * plot_h
-
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" font-family="system-ui, Arial, sans-serif" font-size="10">',
-             f'<title>{escape(title)}</title><rect width="{width}" height="{height}" fill="#fff"/>',
-             f'<text x="{width / 2:.1f}" y="16" text-anchor="middle" font-size="12">{escape(title)}</text>']
-    for t in ticks:
-        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(t):.1f}" y2="{y(t):.1f}" stroke="#e3e6ea"/>'
-                     f'<text x="{left - 4}" y="{y(t) + 3:.1f}" text-anchor="end">{format_number(t)}</text>')
-    if unit:
-        parts.append(f'<text transform="translate(12 {top + plot_h / 2:.1f}) rotate(-90)" '
-                     f'text-anchor="middle">{escape(unit)}</text>')
-    for i, name in enumerate(units):
-        middle = left + slot * (i + 0.5)
-        for value, dx, color, word in ((plan[i], -bar, PLAN_COLOR, "Kế hoạch"), (actual[i], 0, ACTUAL_COLOR,
-                                                                                  "Thực hiện")):
-            parts.append(f'<rect x="{middle + dx:.1f}" y="{y(value):.1f}" width="{bar:.1f}" '
-                         f'height="{top + plot_h - y(value):.1f}" fill="{color}">'
-                         f'<title>{escape(name)} — {word}: {format_number(value)}</title></rect>')
-        parts.append(f'<text transform="translate({middle:.1f} {top + plot_h + 12}) rotate(-35)" '
-                     f'text-anchor="end">{escape(name)}</text>')
-    parts.append(f'<line x1="{left}" x2="{width - right}" y1="{top + plot_h}" y2="{top + plot_h}" stroke="#5b6573"/>')
-    legend_y = height - 10
-    for x, color, word in ((width / 2 - 110, PLAN_COLOR, "Kế hoạch (plan)"),
-                           (width / 2 + 10, ACTUAL_COLOR, "Thực hiện (actual)")):
-        parts.append(f'<rect x="{x:.1f}" y="{legend_y - 9}" width="10" height="10" fill="{color}"/>'
-                     f'<text x="{x + 14:.1f}" y="{legend_y}">{escape(word)}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
 
 
 def missing_units(reported_codes: set[str]) -> list[str]:
@@ -245,12 +179,14 @@ def period_parts(engine: Engine, period: str, out: Path) -> Iterator[str]:
                + (_failure_rows(mine, archives) if mine else
                   f'<p>{both("Không có lỗi nào đang mở.", "No open failures.")}</p>')
                + "</section>")
-    charts = render_charts(engine, period, out)
+    charts = chart_specs(engine, period)
     if charts:
+        ids = [f"chart-{_slug(period)}-{i}" for i in range(len(charts))]
         yield (f'<h3>{both("Kế hoạch và thực hiện (Tổng số giai đoạn)", "Plan versus actual (phase total)")}</h3>'
                '<div class="charts">'
-               + "".join(f'<figure><img class="chart" src="{escape(src)}" alt="{escape(title)}">'
-                         f'<figcaption>{escape(title)}</figcaption></figure>' for src, title, _unit in charts)
+               + "".join(f'<figure><div class="chart" id="{chart_id}" role="img" aria-label="{escape(title)}"></div>'
+                         f'<script type="application/json" class="chart-spec" data-target="{chart_id}">'
+                         f'{spec_json(spec)}</script></figure>' for chart_id, (title, spec) in zip(ids, charts))
                + "</div>")
     yield "</section>"
 
@@ -277,7 +213,8 @@ def warehouse_section(engine: Engine, datadocs: Path | None, out: Path) -> str:
 
 
 def write_report(engine: Engine, out: Path, period: str | None = None, datadocs: Path | None = None) -> Path:
-    """Write index.html, the charts and the CSV of failures for one period (or every period) into `out`."""
+    """Write index.html (its charts as Vega-Lite specs), the chart scripts and the CSV of failures for one period
+    (or every period) into `out`."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     periods = [period] if period else periods_of(engine)
@@ -295,7 +232,8 @@ def write_report(engine: Engine, out: Path, period: str | None = None, datadocs:
             page.writelines(period_parts(engine, p, out))
         if not periods:
             page.write(f'<p>{both("Kho dữ liệu chưa có báo cáo nào.", "The warehouse holds no report yet.")}</p>')
+        scripts = "".join(f'<script src="{escape(src)}"></script>' for src in copy_scripts(out))
         page.write(f'{quarantine_section(engine)}{warehouse_section(engine, datadocs, out)}'
-                   f'<script>{SCRIPT}</script></body></html>')
+                   f'<script>{SCRIPT}</script>{scripts}<script>{embed_script()}</script></body></html>')
     partial.replace(index)  # a steward never opens half a page
     return index

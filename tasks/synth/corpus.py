@@ -434,9 +434,9 @@ WRITERS = {"text": (".txt", write_text)}  # docx/xlsx/csv: add (suffix, writer(R
 # ---- the corpus ----------------------------------------------------------------------------------
 
 def synth_corpus(n: int, out: Path, *, seed: int = 0, formats: tuple[str, ...] = ("text",),
-                 error_rate: float = 0.0) -> dict:
+                 error_rate: float = 0.0, on_file=None) -> dict:
     """Write n reports into out/inbox/ and manifest.json into out (not in the inbox, so a run never
-    mistakes it for a report); returns the manifest."""
+    mistakes it for a report); returns the manifest. `on_file(name)` is told of each file written."""
     unknown = [f for f in formats if f not in WRITERS]
     if unknown:
         raise ValueError(f"no writer for {', '.join(unknown)}; known: {', '.join(WRITERS)}")
@@ -464,6 +464,8 @@ def synth_corpus(n: int, out: Path, *, seed: int = 0, formats: tuple[str, ...] =
         files.append({"file": name, "format": fmt, "unit_code": unit.code, "unit": unit.name,
                       "period": report.period, "number": report.number, "errors": len(planted)})
         errors += [{"file": name, **e} for e in planted]
+        if on_file is not None:
+            on_file(name)
     manifest = {"seed": seed, "submissions": n, "error_rate": error_rate, "formats": list(formats),
                 "files": files, "errors": errors}
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n",

@@ -417,7 +417,7 @@ def test_baocao_run_over_the_corpus_loads_the_seed_and_accounts_for_every_file(h
     var = tmp_path / "var"
     run = run_measured(["-m", "flows.cli", "run", "--inbox", str(hostile_run["inbox"])], var, timeout=300,
                        PREFECT_HOME=str(tmp_path / "prefect"))
-    assert b"run error: files 22" in run["stdout"]
+    assert b"run finished: 22 files" in run["stdout"]
     with engine_for(f"sqlite:///{var / 'warehouse.db'}").connect() as conn:
         files = conn.execute(text("SELECT source, outcome, reason FROM run_files")).all()
     assert sorted(f.source for f in files) == sorted(CORPUS)
@@ -452,7 +452,7 @@ def test_baocao_run_against_a_prefect_server_stays_under_500_mb_all_processes_co
     var = tmp_path / "var"
     run = run_measured(["-m", "flows.cli", "run", "--inbox", str(hostile_run["inbox"])], var, timeout=300,
                        PREFECT_API_URL=prefect_server, PREFECT_HOME=str(tmp_path / "prefect"))
-    assert b"run error: files 22" in run["stdout"]
+    assert b"run finished: 22 files" in run["stdout"]
     assert not run["api_server_seen"], "the run started an API server of its own"
     print(f"\nbaocao run against a Prefect server: {run['seconds']:.1f} s, peak {run['tree_peak_all'] / 1e6:.0f} MB "
           f"(PSS of every process), largest process {run['maxrss'] / 1e6:.0f} MB")

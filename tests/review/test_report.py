@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import csv
+import json
+import re
 import io
 
 import pytest
@@ -38,7 +40,13 @@ def test_report_command_writes_overview_failures_and_csv(tmp_path, sqlite_url, m
     assert 'id="quarantine"' in html and "hong.docx" in html
     unreadable = [f for f in list_failures(engine_for(sqlite_url)) if f["rule"] == "unreadable"]
     assert len(unreadable) == 1 and unreadable[0]["status"] == "open"
-    assert len(list((out / "charts" / "2016-2020").glob("*.svg"))) == 8
+    specs = [json.loads(m) for m in re.findall(r'<script type="application/json" class="chart-spec"[^>]*>(.*?)</script>',
+                                                html)]
+    assert len(specs) == 8 and all(s["mark"]["tooltip"] for s in specs)
+    assert {v["unit_name"] for s in specs for v in s["data"]["values"]} == {"Phong Thổ", "Sìn Hồ", "Tam Đường"}
+    assert not (out / "charts").exists() and "<svg" not in html  # the browser draws them
+    assert all((out / "vendor" / name).is_file() for name in ("vega-embed@6.29.0/vega-embed.min.js",
+                                                              "vega-lite@5.23.0/vega-lite.min.js"))
     rows = list(csv.DictReader(io.StringIO((out / "failures-2016-2020.csv").read_text(encoding="utf-8-sig"))))
     assert {r["rule"] for r in rows if r["unit_code"] == "109" and r["severity"] == "error"} == {
         "annex_parent", "annex_missing", "narrative_figure"}

@@ -71,8 +71,13 @@ def test_report_opens_offline_with_findings_charts_and_data_docs(browser, report
     assert "says it is attached to report 2043/BC-UBND" not in body  # English hidden until the toggle
     page.click("button#lang")
     assert "says it is attached to report 2043/BC-UBND" in page.inner_text("body")
-    widths = page.eval_on_selector_all("img.chart", "imgs => imgs.map(i => i.complete ? i.naturalWidth : 0)")
-    assert len(widths) == 8 and all(w > 0 for w in widths)
+    # Vega-Lite charts drawn by the vendored vega-embed: 8 indicators, 3 units, plan and actual bars each
+    page.wait_for_function("document.querySelectorAll('.chart svg .mark-rect path').length >= 8", timeout=20000)
+    bars = page.eval_on_selector_all(".chart svg", "svgs => svgs.map(s => s.querySelectorAll('.mark-rect path').length)")
+    assert len(bars) == 8 and all(n >= 3 for n in bars)
+    page.hover(".chart svg .mark-rect path >> nth=0")
+    tooltip = page.wait_for_selector("#vg-tooltip-element.visible", timeout=5000)
+    assert "Đơn vị (unit)" in tooltip.inner_text()
     page.screenshot(path=str(OUTPUT / "report.png"), full_page=True)
     csv_href = page.get_attribute("a[download]", "href")
     assert (report.parent / csv_href).read_text(encoding="utf-8-sig").startswith("id,status,severity")
