@@ -59,7 +59,8 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
                     "severity_word": lambda s: SEVERITY.get(s, (s, s))[lang == "en"],
                     "status_word": lambda s: STATUS.get(s, (s, s))[lang == "en"],
                     "account": getattr(request.state, "account", None),
-                    "csrf": getattr(request.state, "csrf", None), "path": request.url.path}
+                    "csrf": getattr(request.state, "csrf", None)}
+        context.setdefault("path", request.url.path)
         return templates.TemplateResponse(request, name, context, status_code=status_code)
 
     def secure(request: Request) -> bool:
@@ -104,12 +105,13 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
 
     @app.exception_handler(desk.NotVisible)
     async def not_visible(request: Request, _exc):
-        return render(request, "error.html", 404, code=404,
+        # nothing of the request is echoed: not even the id another province's user asked for
+        return render(request, "error.html", 404, code=404, path="/queue",
                       message=("Không tìm thấy.", "Not found."))
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):
-        return render(request, "error.html", exc.status_code, code=exc.status_code,
+        return render(request, "error.html", exc.status_code, code=exc.status_code, path="/queue",
                       message=(str(exc.detail), str(exc.detail)))
 
     @app.get("/healthz", response_class=PlainTextResponse)
