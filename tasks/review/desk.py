@@ -187,15 +187,21 @@ def earlier_values(engine: Engine, failure: dict) -> list[dict]:
     if not (failure.get("unit_code") and failure.get("form") and failure.get("label") and failure.get("measure")):
         return []
     s = SUBMISSIONS
-    year = Fact.year.is_(None) if failure["year"] is None else Fact.year == failure["year"]
-    query = (select(s.c.id, s.c.version, s.c.report_number, s.c.report_date, s.c.received_at, s.c.is_current,
-                    s.c.source.label("file"), Fact.raw, Fact.value, Fact.source, Fact.label)
-             .join(Fact, Fact.submission_id == s.c.id)
-             .where(s.c.unit_code == failure["unit_code"], s.c.period == failure["period"],
-                    Fact.form == failure["form"], Fact.measure == failure["measure"], year))
     target = fold(failure["label"])
     with engine.connect() as conn:
-        rows = [dict(r) for r in conn.execute(query).mappings() if fold(r.label) == target]
+        # the unit's versions first, then all their facts (a few hundred) filtered here: any form or measure
+        # condition in SQL let SQLite walk the whole country's facts through ix_facts_lookup (0.1-0.5 s at 5 000)
+        versions = list(conn.execute(select(s.c.id).where(s.c.unit_code == failure["unit_code"],
+                                                          s.c.period == failure["period"])).scalars())
+        if not versions:
+            return []
+        query = (select(s.c.id, s.c.version, s.c.report_number, s.c.report_date, s.c.received_at, s.c.is_current,
+                        s.c.source.label("file"), Fact.raw, Fact.value, Fact.source, Fact.label)
+                 .join(Fact, Fact.submission_id == s.c.id)
+                 .where(Fact.submission_id.in_(versions), s.c.id.in_(versions)))
+        rows = [dict(r) for r in conn.execute(query.add_columns(Fact.form, Fact.measure, Fact.year)).mappings()
+                if (r["form"], r["measure"], r["year"]) == (failure["form"], failure["measure"], failure["year"])
+                and fold(r["label"]) == target]
     return sorted(rows, key=lambda r: (r["received_at"], r["version"]))
 
 
