@@ -22,7 +22,8 @@ from flows.desk.security import (COOKIE, CSRF_HEADER, LOGIN_COOKIE, DeskSettings
 from tasks.review import accounts, desk
 from tasks.review.audit import audit_csv
 from tasks.review.charts import period_charts
-from tasks.review.context import failure_grid, lines_around, read_archived, submission_grids
+from tasks.review.context import (failure_grid, lines_around, read_archived, read_with_figures,
+                                  submission_grids)
 from tasks.review.queue import StewardError, archive_path_of, failure_events, source_excerpt
 from warehouse import queries
 from warehouse.db import engine_for, upgrade
@@ -293,12 +294,11 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
         """One submission: each annex as the district wrote it, failing cells linked to their failures."""
         s = desk.submission_for(engine, request.state.account, submission_id)
         failures = desk.submission_failures(engine, s["id"])
-        doc = read_archived(s["archive_path"])
-        cells = {f["source"] for f in failures if f["source"]}
-        narrative = [f for f in failures if f["line"] and f["rule"].startswith("narrative")]
+        doc, figures = read_with_figures(s["archive_path"])
+        cells = {c.ref for g in doc.tables for row in g.rows for c in row.cells} if doc else set()
+        failing = {(f["line"], f["source"]): f for f in failures if f["rule"] == "narrative_figure"}
         return render(request, "submission.html", s=s, failures=failures, grids=submission_grids(doc, failures),
-                      narrative=narrative, lines={f["id"]: lines_around(doc, f["line"], 0) for f in narrative},
-                      cells=cells)
+                      figures=[(fig, failing.get((fig.line, fig.cell_source))) for fig in figures], cells=cells)
 
     @app.get("/periods", response_class=HTMLResponse)
     def periods(request: Request):

@@ -94,3 +94,16 @@ def lines_around(doc: Document | None, line: int | None, around: int = 3) -> lis
         return []
     lo, hi = max(1, line - around), min(len(doc.lines), line + around)
     return [(n, doc.lines[n - 1].replace("\t", " │ "), n == line) for n in range(lo, hi + 1)]
+
+
+def read_with_figures(archive_path: str | None) -> tuple[Document | None, list]:
+    """The archived submission read again with its narrative figures (contracts.narrative.Figure); only the figures
+    the catalog ties to a table cell (`cell_source`) are kept."""
+    if not archive_path or not Path(archive_path).is_file():
+        return None, []
+    from tasks.check.submission import ReadSubmission, read_documents
+
+    read = read_documents([(Path(archive_path).read_bytes(), Path(archive_path).name)])[0]
+    if not isinstance(read, ReadSubmission):
+        return None, []
+    return read.document, [f for f in read.figures if f.cell_source]

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.desk.test_security import client_for, warehouse  # noqa: F401 - the module's loaded warehouse
+from tests.desk.conftest import client_for
 
 TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=60)
 NASTY = st.sampled_from(["", "0", "-1", "99999999999999999999", "abcdef", "a" * 70, "%00", "../../etc/passwd",
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def signed_in(warehouse):  # noqa: F811
+def signed_in(warehouse):
     import os
 
     url, _ = warehouse

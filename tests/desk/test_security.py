@@ -3,7 +3,6 @@ expire, sign-ins throttled, labels and file names escaped, the audit append-only
 from __future__ import annotations
 
 import re
-import shutil
 import time
 from pathlib import Path
 
@@ -11,50 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
-from tests.desk.conftest import PASSWORD, prepare
-from tests.steward_setup import INBOX, SEED_NAME
-
-SCRIPT = "<script>alert(1)</script>"
-FILE_NAME = "<img src=x onerror=alert(2)>.txt"  # a file name holds no slash
-
-
-@pytest.fixture(scope="module")
-def warehouse(tmp_path_factory):
-    """examples/inbox plus a made-up report whose label and file name carry a script tag."""
-    folder = tmp_path_factory.mktemp("desk")
-    inbox = folder / "inbox"
-    inbox.mkdir()
-    for f in INBOX.iterdir():
-        shutil.copy(f, inbox / f.name)
-    made_up = (INBOX / "tam_duong_2020.txt").read_text(encoding="utf-8")
-    assert made_up.startswith("Ví dụ giả định")  # a made-up example says so in its first line
-    hostile = made_up.replace("Số buổi", "Số buổi " + SCRIPT, 1).replace("1520/BC-UBND", "1521/BC-UBND")
-    (inbox / FILE_NAME).write_text(hostile, encoding="utf-8")
-    url = f"sqlite:///{folder / 'warehouse.db'}"
-    prepare(url, folder, inbox)
-    return url, folder
-
-
-@pytest.fixture()
-def app(warehouse, monkeypatch):
-    url, folder = warehouse
-    monkeypatch.setenv("BAOCAO_WAREHOUSE_URL", url)
-    monkeypatch.setenv("BAOCAO_PROVINCE_CODE", "12")
-    from flows.desk.app import create_app
-
-    return create_app()
-
-
-def client_for(app, name: str | None) -> tuple[TestClient, str | None]:
-    """A client signed in as `name` (None: anonymous) and its session's CSRF token."""
-    c = TestClient(app, follow_redirects=False)
-    if name is None:
-        return c, None
-    token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text)[1]
-    r = c.post("/login", data={"username": name, "password": PASSWORD, "csrf_token": token})
-    assert r.status_code == 303, r.text
-    csrf = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/queue").text)[1]
-    return c, csrf
+from tests.desk.conftest import FILE_NAME, PASSWORD, SCRIPT, client_for
 
 
 def seed_failure(url: str, rule: str = "narrative_figure") -> dict:
