@@ -342,6 +342,13 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
         return FileResponse(out, filename=out.name, background=BackgroundTask(clean),
                             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
+    @app.get("/failures/{failure_id}/audit.csv")
+    def failure_audit_export(request: Request, failure_id: str):
+        """One failure's audit rows as CSV."""
+        f = desk.failure_for(engine, request.state.account, failure_id)
+        return Response("\ufeff" + audit_csv(desk.failure_audit(engine, f["id"])), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="audit-{f["id"][:12]}.csv"'})
+
     @app.get("/audit.csv")
     def audit_export(request: Request):
         """The audit rows about what the user may see, as CSV."""

@@ -51,6 +51,9 @@ def test_bulk_waive_with_one_reason_and_assign(app, warehouse):
     assert sorted(r[0] for r in rows) == sorted(ids)
     assert lan.post(f"/failures/{ids[0]}/assign", data={"assignee": "lan", "csrf_token": csrf}).status_code == 303
     assert FAILURE.findall(lan.get("/queue?assignee=lan").text) == [ids[0]]
+    trail = lan.get(f"/failures/{ids[0]}/audit.csv").text.splitlines()
+    assert trail[0].lstrip("\ufeff").startswith("id,at,who,action") and [line.split(",")[3] for line in trail[1:]] == [
+        "waive", "assign"]
     # a steward of another province cannot be given a Lai Châu failure
     assert lan.post(f"/failures/{ids[1]}/assign", data={"assignee": "minh", "csrf_token": csrf}).status_code == 400
 
