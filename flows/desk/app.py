@@ -53,9 +53,11 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
     templates = Jinja2Templates(directory=HERE / "templates")
 
     def lang_of(request: Request) -> str:
+        """The page language: Vietnamese unless the English cookie is set."""
         return "en" if request.cookies.get("lang") == "en" else "vi"
 
     def render(request: Request, name: str, status_code: int = 200, **context) -> HTMLResponse:
+        """A page from its template, with the language, the signed-in account and its CSRF token."""
         lang = lang_of(request)
         context |= {"request": request, "lang": lang, "t": (lambda vi, en: en if lang == "en" else vi),
                     "severity_word": lambda s: SEVERITY.get(s, (s, s))[lang == "en"],
@@ -66,14 +68,17 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
         return templates.TemplateResponse(request, name, context, status_code=status_code)
 
     def secure(request: Request) -> bool:
+        """Whether the browser reached us over https (directly or through a proxy that says so)."""
         return request.url.scheme == "https" or request.headers.get("x-forwarded-proto") == "https"
 
     def set_cookie(response: Response, request: Request, name: str, value: str, max_age: int | None = None) -> None:
+        """An HttpOnly, SameSite=Lax cookie, Secure over https."""
         response.set_cookie(name, value, httponly=True, samesite="lax", secure=secure(request), path="/",
                             max_age=max_age)
 
     @app.middleware("http")
     async def who_is_asking(request: Request, call_next):
+        """The session behind every request but sign-in, health and static files; security headers on the answer."""
         started = time.perf_counter()
         request.state.account, request.state.csrf = None, None
         path = request.url.path
@@ -110,12 +115,14 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
 
     @app.exception_handler(desk.NotVisible)
     async def not_visible(request: Request, _exc):
+        """Another province's object and a missing one look the same."""
         # nothing of the request is echoed: not even the id another province's user asked for
         return render(request, "error.html", 404, code=404, path="/queue",
                       message=("Không tìm thấy.", "Not found."))
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):
+        """Refusals as a page of the desk."""
         return render(request, "error.html", exc.status_code, code=exc.status_code, path="/queue",
                       message=(str(exc.detail), str(exc.detail)))
 
@@ -155,6 +162,7 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
         return response
 
     def _login_again(request: Request, error: tuple[str, str], status: int) -> HTMLResponse:
+        """The sign-in page again, with why and a new form token."""
         token = new_token()
         response = render(request, "login.html", status, login_csrf=token, next="/queue", error=error)
         set_cookie(response, request, LOGIN_COOKIE, token, max_age=3600)
@@ -182,6 +190,7 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
 
     @app.get("/", include_in_schema=False)
     def home():
+        """The queue is the desk's front page."""
         return RedirectResponse("/queue", status_code=303)
 
     @app.get("/queue", response_class=HTMLResponse)
@@ -196,6 +205,7 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
         kept = {k: v for k, v in filters.items() if v}
 
         def link(**change) -> str:
+            """This queue view with some parameters changed."""
             return "/queue?" + urlencode({**kept, "sort": sort, "desc": desc, "page": result.page, **change})
 
         return render(request, "queue.html", result=result, filters=filters, sort=sort, desc=desc, link=link,
@@ -234,6 +244,7 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
 
     def _decision(request: Request, account, failure_id: str, action: str, reason: str | None,
                   until: str | None = None):
+        """Ack, waive or reopen, then back to the failure (with the reason a move was refused)."""
         try:
             expiry = date.fromisoformat(until) if until else None
         except ValueError:
@@ -336,6 +347,7 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
         export_consolidation(engine, period, out, province)
 
         def clean() -> None:
+            """Remove the workbook once it is sent."""
             out.unlink(missing_ok=True)
             folder.rmdir()
 

@@ -112,6 +112,7 @@ TOUCH_EVERY = timedelta(seconds=30)  # last_seen is rewritten at most this often
 
 
 def _digest(token: str) -> str:
+    """What the database keeps of a session token: its SHA-256, so a copy of the table signs nobody in."""
     return hashlib.sha256(token.encode("ascii", "replace")).hexdigest()
 
 
