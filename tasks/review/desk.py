@@ -2,6 +2,7 @@
 and the decisions (through the same change_status the CLI calls), each audited in its own transaction."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -90,13 +91,28 @@ def queue_page(engine: Engine, account: Account, filters: dict, sort: str = "sev
         page = min(max(1, page), pages)
         rows = [dict(r) for r in conn.execute(listed.order_by(*order).limit(per_page).offset((page - 1) * per_page))
                 .mappings()]
-        options = {}
-        for name, column in (("period", FAILURES.c.period), ("form", FAILURES.c.form), ("rule", FAILURES.c.rule),
-                             ("unit", FAILURES.c.unit_name)):
-            values = conn.execute(_scoped(select(column).distinct(), scope)).scalars()
-            options[name] = sorted(v for v in values if v)
-        options["assignee"] = deciders(conn, account)
+        options = _options(conn, account)
     return QueuePage(rows, total, page, pages, counts, options)
+
+
+OPTIONS_TTL = 30.0  # seconds: the filter lists change only when a run loads; four scans a page view cost a third
+_OPTIONS: dict[tuple, tuple[float, dict]] = {}
+
+
+def _options(conn, account: Account) -> dict[str, list]:
+    """The values each filter offers (the periods, forms, rules, units and assignees of the account's failures)."""
+    key = (str(conn.engine.url), account.province_scope)
+    cached = _OPTIONS.get(key)
+    if cached and time.monotonic() - cached[0] < OPTIONS_TTL:
+        return cached[1]
+    options = {}
+    for name, column in (("period", FAILURES.c.period), ("form", FAILURES.c.form), ("rule", FAILURES.c.rule),
+                         ("unit", FAILURES.c.unit_name)):
+        values = conn.execute(_scoped(select(column).distinct(), account.province_scope)).scalars()
+        options[name] = sorted(v for v in values if v)
+    options["assignee"] = deciders(conn, account)
+    _OPTIONS[key] = (time.monotonic(), options)
+    return options
 
 
 def deciders(conn, account: Account) -> list[str]:
