@@ -105,6 +105,8 @@ def test_sign_in_filter_open_waive_audit_sign_out(browser, desk):
     assert "/login" in page.url
     assert refused == []
     page.close()
+    log = (folder / "desk.log").read_text(encoding="utf-8", errors="replace")
+    assert "POST /login" in log and PASSWORD not in log  # uvicorn's access log names the request, never the form
 
 
 PAGES = {"queue": "/queue", "period": "/periods/2016-2020"}
