@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 
 # Prefect's settings (offline, its state in var/prefect) are set by the code: flows/environment.py
 
-.PHONY: venv demo test test-fast check bench clean
+.PHONY: venv demo test test-fast check bench desk-shots clean
 
 venv: $(STAMP)
 
@@ -21,6 +21,10 @@ demo: venv
 	mkdir -p var/prefect
 	$(BIN)/baocao run --inbox examples/inbox
 	$(BIN)/baocao completeness --period 2016-2020
+	$(BIN)/baocao users list | grep -q '^demo ' || echo 'demo-steward-2020' | $(BIN)/baocao users add demo --role steward --province 12 --password-stdin
+	@echo
+	@echo "The steward's desk: $(BIN)/baocao desk --port 8000"
+	@echo "  then open http://127.0.0.1:8000/login and sign in as demo / demo-steward-2020 (a demo account; change it: baocao users disable demo)"
 
 check: venv
 	$(BIN)/baocao check ../shared/seed/000_7690d259663c1765.txt || true
@@ -39,6 +43,12 @@ test-fast: venv
 bench: venv
 	mkdir -p var/prefect
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+
+# screenshots of the desk's queue, a failure, a submission and a period (desktop and phone width) under var/desk-shots/
+desk-shots: venv
+	mkdir -p var/desk-shots
+	BAOCAO_DESK_SHOTS=$(CURDIR)/var/desk-shots $(BIN)/python -m pytest -q tests/desk/test_desk_browser.py -k "axe and sqlite"
+	ls var/desk-shots
 
 clean:
 	rm -rf var .pytest_cache

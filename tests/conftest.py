@@ -87,7 +87,8 @@ def baocao_env(tmp_path, monkeypatch):
 # Modules whose tests start Prefect, LibreOffice, Chromium or many worker processes: `pytest -m "not slow"` skips
 # them (and every integration test) for a run of under a minute while working; `make test` runs everything.
 SLOW_MODULES = {"test_crash", "test_hostile", "test_flows", "test_prefect_operations", "test_prefect_deployments",
-                "test_report_browser", "test_expectations", "test_steward_flow", "test_export", "test_layout"}
+                "test_report_browser", "test_expectations", "test_steward_flow", "test_export", "test_layout",
+                "test_pages", "test_setting_errors"}
 
 
 def pytest_collection_modifyitems(config, items):

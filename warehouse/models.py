@@ -227,6 +227,7 @@ class Failure(Base):
     first_seen: Mapped[datetime] = mapped_column(DateTime)
     last_seen: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+    assignee: Mapped[str | None] = mapped_column(String(80), index=True)  # the steward who deals with it (0004)
 
 
 class FailureEvent(Base):
@@ -256,6 +257,48 @@ class ExpectationFinding(Base):
     actual: Mapped[str | None] = mapped_column(String(120))
     message_vi: Mapped[str] = mapped_column(Text)
     message_en: Mapped[str] = mapped_column(Text)
+
+
+class User(Base):
+    """One row per account of the steward's desk: role, province, Argon2 hash of the password (never the password)."""
+
+    __tablename__ = "users"
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))  # viewer | steward | approver | admin
+    province_code: Mapped[str] = mapped_column(String(4))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class DeskSession(Base):
+    """One row per sign-in to the desk: the SHA-256 of its cookie's token (never the token), its CSRF token, when it
+    was last used (idle sessions expire) and whether it was ended by signing out."""
+
+    __tablename__ = "desk_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(80))
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen: Mapped[datetime] = mapped_column(DateTime)
+    ended: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AuditRow(Base):
+    """One row per decision, comment or account change: who, when, what, before → after, why. Never updated
+    or deleted (triggers of migration 0004 refuse both)."""
+
+    __tablename__ = "audit"
+    __table_args__ = (Index("ix_audit_object", "object_type", "object_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime)
+    who: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(24))  # ack | waive | reopen | assign | comment | user_add | …
+    object_type: Mapped[str] = mapped_column(String(24))  # failure | user
+    object_id: Mapped[str] = mapped_column(String(80))
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
 
 
 VIEWS = {

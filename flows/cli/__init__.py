@@ -1,5 +1,5 @@
 """The `baocao` command line, one module per audience: district officers (check), operators (run, rerun, serve,
-deploy, migrate, synth, summary), stewards (failures, report) and analysts (completeness, export).
+deploy, migrate, synth, summary), stewards (failures, report), admins (users, desk) and analysts (completeness, export).
 Each command imports what it needs when it runs, so `baocao check` starts without Prefect or great-expectations."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import os
 
 import typer
 
-from flows.cli import analyst, district, operator, steward
+from flows.cli import admin, analyst, district, operator, steward
 from flows.cli.errors import friendly
 
 app = typer.Typer(no_args_is_help=True, help="baocao: district reports in, checked facts out.")
@@ -49,6 +49,10 @@ for info in steward.failures_app.registered_commands:
     info.callback = friendly(info.callback)
 app.add_typer(steward.failures_app, name="failures")
 app.command("report")(friendly(steward.report_cmd))
+for info in admin.users_app.registered_commands:
+    info.callback = friendly(info.callback)
+app.add_typer(admin.users_app, name="users")
+app.command("desk")(friendly(admin.desk))
 
 
 def main() -> None:  # pragma: no cover - the console script

@@ -73,3 +73,20 @@ def embed_script() -> str:
             "document.querySelectorAll('script.chart-spec').forEach(function(s){"
             "vegaEmbed('#'+s.dataset.target, JSON.parse(s.textContent), options)"
             ".catch(function(e){document.getElementById(s.dataset.target).textContent=String(e);});});})();")
+
+
+def period_charts(rows: list[dict], limit: int = 12) -> list[dict]:
+    """The desk's charts of a period: one spec per form and indicator row of its phase totals (year NULL), in form
+    order, from plan_vs_actual rows (unit_name, plan, actual); a blank value draws no bar."""
+    series: dict[tuple, list[dict]] = {}
+    for r in rows:
+        if r.get("year") is None:
+            series.setdefault((r["form"], r.get("group_no") or "", r["label"], r.get("unit") or ""), []).append(r)
+    specs = []
+    for (form, group, label, unit), items in list(series.items())[:limit]:
+        title = f"{form.replace('BIEU_', 'Biểu ')} — {group + '. ' if group else ''}{label}"
+        measured = [{"unit_name": r.get("unit_name") or r.get("unit_code"), "measure": m, "value": r.get(m)}
+                    for r in items for m in ("plan", "actual")]
+        specs.append(plan_vs_actual_spec(measured, title=title[:80], unit=unit))
+    return specs
+

@@ -185,6 +185,10 @@ def change_status(engine: Engine, failure_id: str, action: str, who: str, reason
         conn.execute(update(FAILURES).where(FAILURES.c.id == old["id"]).values(**values))
         note = reason if action != "waive" else reason.strip() + (f" (until {until.isoformat()})" if until else "")
         conn.execute(insert(EVENTS), event_row(old["id"], old["status"], target, note, at, who=who))
+        from tasks.review.audit import record
+
+        record(conn, who, action, "failure", old["id"], before=old["status"], after=target, at=at,
+               reason=note)
         return dict(find_failure(conn, old["id"]))
 
 
