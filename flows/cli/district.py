@@ -46,6 +46,7 @@ def submission_json(result) -> dict:
             "unit_code": meta.unit_code if meta else None,
             "province": meta.province if meta else None,
             "period": meta.period if meta else None,
+            "kind": meta.kind if meta else None,
         },
         "annexes": _annexes(result),
         "facts": facts,
