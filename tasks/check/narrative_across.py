@@ -144,6 +144,9 @@ def read_statements(spots) -> list[Statement]:
                     if in_breakdown or in_list:
                         nested = text.count("(", marker_at or colon, fig.start) > text.count(")", marker_at or colon, fig.start)
                         st.part = "nested" if nested else "breakdown" if in_breakdown else "list"
+                        item_text = fold(text[_item_start(text, c_start, fig.start):fig.start])
+                        if item_area is None and _names_a_place(item_text):
+                            item_area = "place:" + " ".join(item_text.split()[:4])  # "huyện A 12,5 %": its own base
                         st.area = item_area
                         if item_area is None and previous is not None and previous.sentence == sentence_no \
                                 and previous.part == st.part and previous.pair is None \
