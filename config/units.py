@@ -161,6 +161,8 @@ def _scan(folded: str) -> tuple[set[str], list[tuple[int, int, str]]]:
         if folded[end:end + 1] != " ":
             continue
         kind = _KIND_WORDS.get(word)
+        if word == "tinh" and _in_ha_tinh(folded, m.start()):
+            continue
         table = after_tinh if word == "tinh" else after_city if kind == "Thành phố" else None
         if table is not None:
             code = _longest_at(folded, end + 1, table, longest)
@@ -169,6 +171,11 @@ def _scan(folded: str) -> tuple[set[str], list[tuple[int, int, str]]]:
         if kind is not None:
             mentions.append((m.start(), end + 1, kind))
     return provinces, mentions
+
+
+def _in_ha_tinh(folded: str, at: int) -> bool:
+    """The 'tinh' at `at` is the end of the name Hà Tĩnh ("Hà Tĩnh, Hòa Bình"), not the word tỉnh."""
+    return folded[max(0, at - 3):at] == "ha "
 
 
 def _provinces_named(folded: str) -> set[str]:
@@ -256,6 +263,8 @@ def province_named(text: str) -> tuple[str, str] | None:
         word = m[1]
         if word in _PROVINCE_ALONE:
             votes[_PROVINCE_ALONE[word]] += 1
+            continue
+        if word == "tinh" and _in_ha_tinh(folded, m.start()):
             continue
         table = after_tinh if word == "tinh" else after_city if _KIND_WORDS.get(word) == "Thành phố" else None
         if table is not None and folded[m.end():m.end() + 1] == " ":

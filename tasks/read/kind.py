@@ -32,23 +32,22 @@ def kind_config() -> dict:
 def document_kind(doc: Document) -> str:
     """The kind from the text: the template's marks make a district submission, else the share of table-like
     lines, a province body's words, or press wording decide."""
-    cfg = kind_config()
-    lines = [line for line in (doc.lines or [b.text for b in doc.blocks]) if line.strip()]
-    folded = [fold(line) for line in lines]
-    head = folded[:15]
     if doc.meta.annex_refs or any(t.attached_to for t in doc.tables):
         return DISTRICT
+    cfg = kind_config()
+    lines = [line for line in (doc.lines or [b.text for b in doc.blocks]) if line.strip()]
+    head = [fold(line) for line in lines[:40]]  # a district's marks stand at its top: fold no more than that
     number_re, title_re, issuer_re = cfg["district"]
-    if any(number_re.search(line) or title_re.search(line) for line in head):
+    if any(number_re.search(line) or title_re.search(line) for line in head[:15]):
         return DISTRICT
-    if any(issuer_re.search(line) for line in folded[:40]):
+    if any(issuer_re.search(line) for line in head):
         return DISTRICT
     if not lines:
         return DISTRICT  # nothing to tell by: the strictest kind
     tabular = sum(1 for line in lines if cfg["table_line"].search(line))
     if tabular / len(lines) >= cfg["table_share"]:
         return TABLE
-    text = "\n".join(folded)
+    text = "\n".join(fold(line) for line in lines)
     if cfg["news"].search(text):
         return NEWS
     if cfg["province"].search(text):

@@ -149,3 +149,8 @@ def test_a_parallel_list_under_a_stated_total_adds_up():
 def test_district_rates_are_not_added_up_as_shares_of_the_province():
     result = _made_up(PROVINCE_LIST.format(rate="5,1%", c="1.506"))
     assert not _raised(result, "narrative_rate_sum") and not _raised(result, "narrative_base")
+
+
+def test_ha_tinh_in_a_list_of_provinces_names_no_other_province():
+    """'… như Hà Tĩnh, Hòa Bình' (real text 16) named Hòa Bình as 'tỉnh Hòa Bình'."""
+    assert _real("16").document.meta.province is None
