@@ -32,8 +32,8 @@ def kind_config() -> dict:
 def document_kind(doc: Document) -> str:
     """The kind from the text: the template's marks make a district submission, else the share of table-like
     lines, a province body's words, or press wording decide."""
-    if doc.meta.annex_refs or any(t.attached_to for t in doc.tables):
-        return DISTRICT
+    if doc.format == "csv" or doc.meta.annex_refs or any(t.attached_to for t in doc.tables):
+        return DISTRICT  # the canonical CSV names its report, date and unit in columns: a submission's layout
     cfg = kind_config()
     lines = [line for line in (doc.lines or [b.text for b in doc.blocks]) if line.strip()]
     head = [fold(line) for line in lines[:40]]  # a district's marks stand at its top: fold no more than that

@@ -154,3 +154,9 @@ def test_district_rates_are_not_added_up_as_shares_of_the_province():
 def test_ha_tinh_in_a_list_of_provinces_names_no_other_province():
     """'… như Hà Tĩnh, Hòa Bình' (real text 16) named Hòa Bình as 'tỉnh Hòa Bình'."""
     assert _real("16").document.meta.province is None
+
+
+def test_every_format_of_the_seed_is_a_district_submission():
+    formats = Path(__file__).resolve().parents[1] / "fixtures" / "formats"
+    for name in ("seed.csv", "seed.docx", "seed.xlsx", "seed_stacked.xlsx", "seed_tcvn3.txt"):
+        assert read_document((formats / name).read_bytes(), name).meta.kind == DISTRICT, name
