@@ -475,7 +475,8 @@ def check_conflicts(statements: list[Statement]) -> list[Finding]:
         m = re.search(r"\b(tong so ho [a-z ]*?)\s*(?:la|co|con)?\s*\|", s.label)
         if not m:
             continue
-        key = (s.area, m[1].strip())
+        label = " ".join(across_config()["whole"].sub(" ", m[1]).replace(" chung ", " ").split())
+        key = (s.area, label)
         first = seen.setdefault(key, s)
         if first is s or first.value == s.value:
             continue
