@@ -223,7 +223,7 @@ def _names_area(text: str, cfg: dict) -> bool:
 
 def _names_a_place(before: str) -> bool:
     """The clause names a district, commune or town before the figure: not the whole."""
-    return bool(re.search(r"\b(?:huyen|xa|phuong|thi tran|thi xa|quan|thon|ban|vung|khu vuc)\b", before))
+    return bool(re.search(r"\b(?:huyen|xa|phuong|thi tran|thi xa|quan|thon|vung|khu vuc)\b", before))  # not "ban": "địa bàn"
 
 
 def _measure(before: str, after: str, percent: bool, cfg: dict) -> str | None:
