@@ -63,6 +63,7 @@ class Statement:
 
     @property
     def decimals(self) -> int:
+        """How many decimals the figure is written with."""
         digits = self.raw.rstrip("%").strip()
         return len(digits.partition(",")[2]) if self.percent or "," in digits else 0
 
@@ -239,6 +240,7 @@ def _measure(before: str, after: str, percent: bool, cfg: dict) -> str | None:
 # --- the checks ----------------------------------------------------------------------------------
 
 def _fmt(value: float, decimals: int = 0) -> str:
+    """A computed figure the Vietnamese way: 1.057.284."""
     return format_number(round(value, decimals)) if decimals else format_number(round(value))
 
 
@@ -387,6 +389,7 @@ def _single(statements: list[Statement], area: str, measure: str, percent: bool)
 
 
 def _areas(statements: list[Statement]) -> list[str]:
+    """The areas the statements speak of, in the order the text first names them."""
     seen: list[str] = []
     for s in statements:
         if s.area is not None and s.area not in seen:
@@ -395,12 +398,14 @@ def _areas(statements: list[Statement]) -> list[str]:
 
 
 def _area_words(area: str) -> tuple[str, str]:
+    """How a finding names an area, in Vietnamese and English."""
     if area == WHOLE:
         return "Toàn địa bàn", "The whole"
     return f"Vùng/khu vực '{area}'", f"Area '{area}'"
 
 
 def _area_statements(statements: list[Statement], area: str, measure: str, percent: bool) -> list[Statement]:
+    """The counts (or rates) an area's text gives for one measure, changes and sub-categories left out."""
     return [s for s in statements if s.area == area and s.measure == measure and s.percent == percent
             and not s.change and (s.area != WHOLE or not s.part)]
 
@@ -526,6 +531,7 @@ def check_orderings(statements: list[Statement], spots) -> list[Finding]:
 
 
 def _pct(raw: str) -> str:
+    """A rate as written, with its % sign and no space before it."""
     return raw.replace(" ", "") if raw.endswith("%") else raw + "%"
 
 
