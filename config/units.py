@@ -209,7 +209,7 @@ def _mentioned(text: str) -> tuple[set[str], list[tuple[Unit, ...]]]:
     same name: a list with Quy Nhơn and Tuy Phước puts its An Lão in Bình Định, not in Hải Phòng."""
     folded = fold(text)
     provinces, mentions = _scan(folded)
-    names, longest, rank = _district_names()
+    names, longest, _ = _district_names()
     found: list[tuple[Unit, ...]] = []
     reach = 0  # the end of the last counted mention: a name inside it does not count again
     for at, start, kind in mentions:

@@ -293,7 +293,7 @@ def _list_total(total: Statement, parts: list[Statement]) -> list[Finding]:
         return []
     return [finding(
         "narrative_list_total", source=f"L{total.line}", line=total.line, expected=computed, actual=total.value,
-        what_vi=f"tổng nêu là {total.raw} {total.unit or ''}".strip(), what_en=f"the stated total",
+        what_vi=f"tổng nêu là {total.raw} {total.unit or ''}".strip(), what_en="the stated total",
         total=f"{total.raw} {total.unit or ''}".strip(), parts=" + ".join(p.raw for p in parts),
         parts_lines=", ".join(sorted({str(p.line) for p in parts})), computed=_fmt(computed),
         diff=_fmt(abs(computed - total.value)),
