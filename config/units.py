@@ -161,6 +161,8 @@ def _scan(folded: str) -> tuple[set[str], list[tuple[int, int, str]]]:
         if folded[end:end + 1] != " ":
             continue
         kind = _KIND_WORDS.get(word)
+        if word == "tinh" and _in_ha_tinh(folded, m.start()):
+            continue
         table = after_tinh if word == "tinh" else after_city if kind == "Thành phố" else None
         if table is not None:
             code = _longest_at(folded, end + 1, table, longest)
@@ -169,6 +171,11 @@ def _scan(folded: str) -> tuple[set[str], list[tuple[int, int, str]]]:
         if kind is not None:
             mentions.append((m.start(), end + 1, kind))
     return provinces, mentions
+
+
+def _in_ha_tinh(folded: str, at: int) -> bool:
+    """The 'tinh' at `at` is the end of the name Hà Tĩnh ("Hà Tĩnh, Hòa Bình"), not the word tỉnh."""
+    return folded[max(0, at - 3):at] == "ha "
 
 
 def _provinces_named(folded: str) -> set[str]:
@@ -186,10 +193,24 @@ def resolve_unit(text: str) -> Unit | None:
     none of them has leaves them all. One scan over the text finds the province words and the kind words; each
     is followed by at most a few words, looked up longest first in a dict, whatever the number of candidates.
     """
+    counts: Counter[Unit] = Counter()
+    for units in _mentioned(text)[1]:
+        counts.update(units)
+    if not counts:
+        return None
+    rank = _district_names()[2]
+    return max(counts, key=lambda u: (counts[u], -rank[u]))
+
+
+def _mentioned(text: str) -> tuple[set[str], list[tuple[Unit, ...]]]:
+    """The provinces a text names and, for each district mention, the units it may stand for.
+
+    When the text names no province, the provinces of its unambiguous mentions decide between units of the
+    same name: a list with Quy Nhơn and Tuy Phước puts its An Lão in Bình Định, not in Hải Phòng."""
     folded = fold(text)
     provinces, mentions = _scan(folded)
-    names, longest, rank = _district_names()
-    counts: Counter[Unit] = Counter()
+    names, longest, _ = _district_names()
+    found: list[tuple[Unit, ...]] = []
     reach = 0  # the end of the last counted mention: a name inside it does not count again
     for at, start, kind in mentions:
         if at < reach:
@@ -207,12 +228,53 @@ def resolve_unit(text: str) -> Unit | None:
                 # "toàn huyện 1.886 người" is not
                 units = of_kind if of_kind or name.isdigit() else units
             if units:
-                counts.update(units)
+                found.append(units)
                 reach = end
                 break
-    if not counts:
+    if not provinces:
+        votes = Counter(us[0].province_code for us in found if len({u.province_code for u in us}) == 1)
+        if votes:
+            top = max(votes, key=lambda code: (votes[code], -int(code)))
+            found = [tuple(u for u in us if u.province_code == top) or us for us in found]
+    return provinces, found
+
+
+def province_listed(text: str, at_least: int = 3) -> tuple[str, str] | None:
+    """(code, name) of the province whose districts a document lists (at least `at_least` distinct ones of one
+    province, more than of any other): such a document is the province's, not its first district's."""
+    by_province: dict[str, set[Unit]] = {}
+    for units in _mentioned(text)[1]:
+        if len({u.province_code for u in units}) == 1:
+            by_province.setdefault(units[0].province_code, set()).update(units)
+    if not by_province:
         return None
-    return max(counts, key=lambda u: (counts[u], -rank[u]))
+    code = max(by_province, key=lambda c: len(by_province[c]))
+    if len(by_province[code]) < at_least:
+        return None
+    return code, next(iter(by_province[code])).province
+
+
+def province_named(text: str) -> tuple[str, str] | None:
+    """(code, name) of the province a text names most often as 'tỉnh X' / 'thành phố X', if any."""
+    folded = fold(text)
+    after_tinh, after_city, longest = _province_names()
+    votes: Counter[str] = Counter()
+    for m in _KEYWORDS.finditer(folded):
+        word = m[1]
+        if word in _PROVINCE_ALONE:
+            votes[_PROVINCE_ALONE[word]] += 1
+            continue
+        if word == "tinh" and _in_ha_tinh(folded, m.start()):
+            continue
+        table = after_tinh if word == "tinh" else after_city if _KIND_WORDS.get(word) == "Thành phố" else None
+        if table is not None and folded[m.end():m.end() + 1] == " ":
+            code = _longest_at(folded, m.end() + 1, table, longest)
+            if code is not None:
+                votes[code] += 1
+    if not votes:
+        return None
+    code = max(votes, key=lambda c: (votes[c], -int(c)))
+    return code, next(u.province for u in legacy_districts() if u.province_code == code)
 
 
 def unit_by_code(code: str | None) -> Unit | None:

@@ -88,6 +88,9 @@ class ReportMeta:
     signer: str | None = None
     annex_refs: list[tuple[str, int, str]] = field(default_factory=list)
     # (form number "03", line, section) for every "(Có biểu 03 chi tiết kèm theo)"
+    # district_submission | province_summary | news_summary | statistical_table (tasks/read/kind.py): which
+    # metadata the document must state
+    kind: str = "district_submission"
 
 
 @dataclass

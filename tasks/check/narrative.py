@@ -19,6 +19,7 @@ from contracts.findings import Finding
 from contracts.narrative import Figure
 from contracts.vietnamese import fold
 from contracts.vietnamese import format_number, parse_number
+from tasks.check.narrative_across import check_across
 
 _NUMERIC = ("number", "dot_decimal", "repaired")
 # a number standing alone: not glued to letters, a slash (dates, 311/QĐ) or a dash (2016-2020, Covid-19)
@@ -115,6 +116,7 @@ def check_narrative(doc: Document, cells: pd.DataFrame | list[dict] | None = Non
     findings += check_lists(spots)
     findings += check_rates(spots)
     findings += check_shares(spots)
+    findings += check_across(spots)
     return [s.fig for s in spots], findings
 
 
@@ -370,9 +372,11 @@ def check_rates(spots: list[_Spot]) -> list[Finding]:
                          and not (s.sentence == spot.sentence and any(m in s.before for m in breakdown))]
                 base = outer[-1] if outer else None
             else:
-                base = next((s for s in spots if _plain(s) and s.fig.unit in kind["base_units"]), None)
+                base = _whole_base(spots, kind["base_units"], cfg)
             if base is None or base is count or not base.fig.value or not count.fig.value:
                 break
+            if base.fig.value < count.fig.value:
+                break  # a part cannot be the base of a larger count: the base is not the one the text means
             decimals = len(fig.raw.rstrip("%").strip().partition(",")[2])
             shown = max(decimals, 2)
             computed = count.fig.value / base.fig.value * 100
@@ -407,6 +411,23 @@ def check_rates(spots: list[_Spot]) -> list[Finding]:
             what_vi=kind["what_vi"], what_en=kind["what_en"], agree_vi=agree_vi, agree_en=agree_en,
         ))
     return out
+
+
+def _whole_base(spots: list[_Spot], units: list[str], cfg: dict) -> _Spot | None:
+    """The figure the narrative names as the whole of a rate's base; None when none is, or two disagree."""
+    candidates = [s for s in spots if _plain(s) and s.fig.unit in units]
+    named = [s for s in candidates if re.search(cfg["whole_before_re"], s.before)
+             or re.search(cfg["whole_after_re"], s.after)]
+    if named:
+        return named[0] if len({s.fig.value for s in named}) == 1 else None
+    for spot in candidates:
+        unit_words = " ".join(spot.after.split()[:3])
+        own = " ".join(spot.before.split()[-6:])
+        if re.search(r"\b(?:chiem|ty le)\b", " ".join(spot.after.split()[:4])):
+            continue  # a count with its own rate, not a base
+        if not re.search(cfg["part_re"], unit_words) and not re.search(cfg["part_re"], own):
+            return spot
+    return None
 
 
 def check_shares(spots: list[_Spot]) -> list[Finding]:

@@ -202,10 +202,27 @@ def check_period_coverage_of_years(doc: Document, years: list[int]) -> list[Find
     )]
 
 
+_KIND_WORDS = {
+    "province_summary": ("báo cáo, quyết định hoặc tin tổng hợp của tỉnh", "a province's decision or summary"),
+    "news_summary": ("bài tin tổng hợp", "a news-style summary"),
+    "statistical_table": ("bảng số liệu thống kê", "a statistical table"),
+}
+
+
 def check_metadata(doc: Document) -> list[Finding]:
-    """A report must say its number, date and the unit it comes from."""
+    """A district's report must say its number, date, unit and period; another kind of document gets one info."""
     meta = doc.meta
     out = []
+    if meta.kind in _KIND_WORDS:
+        kind_vi, kind_en = _KIND_WORDS[meta.kind]
+        absent = [(vi, en) for value, vi, en in (
+            (meta.number, "số", "number"), (meta.date, "ngày", "date"),
+            (meta.unit_code or meta.province, "đơn vị", "unit"), (meta.period, "giai đoạn", "period"),
+        ) if value is None]
+        if not absent:
+            return []
+        return [finding("metadata_not_required", source=None, kind_vi=kind_vi, kind_en=kind_en,
+                        fields_vi=", ".join(vi for vi, _ in absent), fields_en=", ".join(en for _, en in absent))]
     for value, field_vi, field_en, example in (
         (meta.number, "số báo cáo", "report number", "Số: 2049/BC-UBND"),
         (meta.date, "ngày báo cáo", "report date", "Phong Thổ, ngày 14 tháng 10 năm 2020"),

@@ -6,13 +6,14 @@ import zipfile
 
 from config.catalog import program_for
 from config.messages import finding, unreadable
-from config.units import resolve_unit
+from config.units import province_listed, province_named, resolve_unit
 from contracts.document import Document, sha256_of
 from tasks.read.csv import looks_like_fact_csv, read_csv
 from tasks.read.docx import read_docx
 from tasks.read.limits import check_bytes, check_zip
 from tasks.read.encodings import UndecidableEncoding, _bomless_utf16
 from tasks.read.encodings import decode_text as detect_and_decode
+from tasks.read.kind import DISTRICT, document_kind
 from tasks.read.legacy import convert_with_libreoffice, ole2_kind
 from tasks.read.text import read_text
 from tasks.read.xlsx import read_xlsx
@@ -125,10 +126,33 @@ def format_mismatch(fmt: str, source: str) -> list:
 def resolve_meta(doc: Document) -> Document:
     """Name the unit, province and program from the reference list and the catalog."""
     narrative = "\n".join(b.text for b in doc.blocks)
+    doc.meta.kind = document_kind(doc)
+    if doc.meta.kind != DISTRICT:
+        return _resolve_other(doc, narrative)
     unit = resolve_unit(narrative) if doc.meta.unit_code is None else None
     if unit is not None:
         doc.meta.unit_name, doc.meta.unit_code = unit.name, unit.code
         doc.meta.province, doc.meta.province_code = unit.province, unit.province_code
         doc.meta.issuer = f"UBND {unit.called}"  # "UBND thị xã Kỳ Anh", "UBND quận 1", as the report writes it
+    doc.meta.program = doc.meta.program or program_for(" ".join(filter(None, [doc.meta.title, narrative[:5000]])))
+    return doc
+
+
+def _resolve_other(doc: Document, narrative: str) -> Document:
+    """A province's, a newspaper's or a statistics office's document: the province its district list or its
+    words name; a unit only when its headline names one (a city's own summary), never its first listed district."""
+    labels = " ".join(c.text for t in doc.tables for r in t.rows for c in r.cells[:3])
+    text = f"{narrative}\n{labels}"
+    head = "\n".join(b.text for b in doc.blocks[:3])
+    listed = province_listed(text)
+    unit = resolve_unit(head) if doc.meta.unit_code is None and listed is None else None
+    if unit is not None:
+        doc.meta.unit_name, doc.meta.unit_code = unit.name, unit.code
+        doc.meta.province, doc.meta.province_code = unit.province, unit.province_code
+        doc.meta.issuer = f"UBND {unit.called}"
+    elif doc.meta.province is None:
+        province = listed or province_named(text)
+        if province is not None:
+            doc.meta.province_code, doc.meta.province = province
     doc.meta.program = doc.meta.program or program_for(" ".join(filter(None, [doc.meta.title, narrative[:5000]])))
     return doc
