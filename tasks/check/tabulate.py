@@ -18,11 +18,12 @@ from contracts.facts import FACT_COLUMNS, VALUE_KINDS
 from contracts.findings import Finding
 from contracts.vietnamese import fold
 from contracts.vietnamese import format_number, parse_number, read_stored
+from tasks.check.structure import tabulate_layout
 
 _GROUP_NO = re.compile(r"^(\d{1,2}|[IVX]{1,4})\.?$")
 _FORMULA = re.compile(r"=\s*\(?\s*[\d\s+]+\)?\s*$")
 
-CELL_COLUMNS = FACT_COLUMNS + ["form_label", "table", "row", "is_total", "stt"]
+CELL_COLUMNS = FACT_COLUMNS + ["form_label", "table", "row", "is_total", "stt", "catalogued"]
 
 
 def tabulate(doc: Document, forms: dict[str, Form] | None = None) -> tuple[pd.DataFrame, list[Finding]]:
@@ -37,6 +38,13 @@ def tabulate_records(doc: Document, forms: dict[str, Form] | None = None) -> tup
     records: list[dict] = []
     findings: list[Finding] = []
     for t_index, table in enumerate(doc.tables):
+        if table.layout != "form":
+            match = form_for(table.form_no, table.title, forms) if table.form_no else None
+            if match is None or match.target is None:
+                records_t, findings_t = tabulate_layout(doc.sha256, t_index, table)
+                records.extend(records_t)
+                findings.extend(findings_t)
+                continue
         match = form_for(table.form_no, table.title, forms)
         if match.target is None:
             known = ", ".join(sorted(forms))
@@ -120,7 +128,7 @@ def _tabulate_table(sha: str, t_index: int, table: Table, form: Form, form_label
                 "source": cell.ref, "column": col.header, "line": cell.line,
                 "match_score": round(match.score, 3),
                 "form_label": form_label, "table": t_index, "row": r_index,
-                "is_total": kind == "total", "stt": stt,
+                "is_total": kind == "total", "stt": stt, "catalogued": True,
             })
             if number.kind == "malformed":
                 findings.append(finding(
