@@ -26,15 +26,36 @@ _UNIT_WORDS = {
     "trieu", "ty", "nam", "thang", "lan", "buoi", "thon", "ban", "tram", "hoc vien",
 }
 _HEADER_STARTS = ("tt", "stt", "so tt", "chi tieu", "noi dung", "ten chi tieu")
+_YEAR_ONLY = re.compile(r"\s*(?:19|20)\d{2}\s*")
+# A line of prose is long and ends in a word or a stop; a table line is short (one cell) or ends in a number
+# (a row of values, a header of years). Only these are looked at further, so prose costs one pass in C.
+_TABLE_LINE_ENDS = frozenset("0123456789 ")
 
 
 def find_tables(lines: list[str], end: int | None = None) -> list[Table]:
     """Every table in lines[:end] laid out as pipe, TAB, space-aligned or one-cell-per-line text."""
     end = len(lines) if end is None else end
+    text = "\n".join(lines[:end])
+    maybe = [i for i, line in enumerate(lines[:end]) if 0 < len(line) < 24 or line[-1:] in _TABLE_LINE_ENDS]
+    short = [i for i in maybe if len(lines[i]) < 24]
+
+    def lines_with(mark: str) -> list[int]:
+        """The lines holding a column mark ('|', TAB), found only if the text holds one at all."""
+        return [i for i, line in enumerate(lines[:end]) if mark in line] if mark in text else []
+
     tables: list[Table] = []
     taken: set[int] = set()
-    for finder in (_pipe_blocks, _tab_blocks, _space_blocks, _cell_blocks):
-        for table, used in finder(lines, end, taken):
+    finders = (
+        (_pipe_blocks, lines_with("|")),
+        (_tab_blocks, lines_with("\t")),
+        (_space_blocks, maybe),
+        (_keyword_cell_blocks, short),
+        (_keyed_cell_blocks, [i for i in maybe if _YEAR_ONLY.fullmatch(lines[i])]),
+    )
+    for finder, candidates in finders:
+        if not candidates:
+            continue
+        for table, used in finder(lines, end, taken, candidates):
             tables.append(table)
             taken.update(used)
     tables.sort(key=lambda t: t.line or 0)
@@ -48,19 +69,20 @@ def table_lines(table: Table) -> set[int]:
     return used
 
 
-def _blocks_where(lines: list[str], end: int, taken: set[int], test, min_lines: int = 3):
+def _blocks_where(taken: set[int], candidates: list[int], min_lines: int = 3):
+    """Runs of consecutive candidate lines no other table holds, at least min_lines long."""
     block: list[int] = []
-    for i in range(end + 1):
-        if i < end and i not in taken and test(lines[i]):
+    for i in [*candidates, -2]:
+        if i not in taken and block and i == block[-1] + 1:
             block.append(i)
             continue
         if len(block) >= min_lines:
             yield block
-        block = []
+        block = [i] if i >= 0 and i not in taken else []
 
 
-def _pipe_blocks(lines, end, taken):
-    for block in _blocks_where(lines, end, taken, lambda s: s.count("|") >= 1):
+def _pipe_blocks(lines, end, taken, candidates):
+    for block in _blocks_where(taken, candidates):
         rows = [(i, [squash(c) for c in lines[i].strip().strip("|").split("|")]) for i in block]
         if len(rows[-1][1]) < 3:  # a row the text stops inside: "Tổng cộng (I+II) | 11,34 "
             rows[-1] = (rows[-1][0], [squash(c) for c in lines[rows[-1][0]].split("|")])
@@ -69,8 +91,8 @@ def _pipe_blocks(lines, end, taken):
             yield table, set(block)
 
 
-def _tab_blocks(lines, end, taken):
-    for block in _blocks_where(lines, end, taken, lambda s: "\t" in s):
+def _tab_blocks(lines, end, taken, candidates):
+    for block in _blocks_where(taken, candidates):
         table = _build(lines, [(i, [squash(c) for c in lines[i].split("\t")]) for i in block], "tab")
         if table:
             yield table, set(block)
@@ -93,18 +115,16 @@ def _split_space_row(line: str) -> list[str] | None:
     return [" ".join(tokens), unit, *values]
 
 
-def _space_blocks(lines, end, taken):
-    i = 0
-    while i < end:
+def _space_blocks(lines, end, taken, candidates):
+    done = 0
+    for i in candidates:
         header = lines[i]
         years = _YEAR.findall(header)
-        if i in taken or len(years) < 3 or "\t" in header or "|" in header:
-            i += 1
+        if i < done or i in taken or len(years) < 3 or "\t" in header or "|" in header:
             continue
         head_tokens = header.split()
         first_year = next((k for k, t in enumerate(head_tokens) if _YEAR.fullmatch(t)), None)
         if first_year is None or len(head_tokens) - first_year != len(years):
-            i += 1
             continue
         words = " ".join(head_tokens[:first_year])
         has_unit = any(u in fold(words) for u in ("don vi", "dv tinh", "dvt"))
@@ -131,7 +151,7 @@ def _space_blocks(lines, end, taken):
             table = _build(lines, rows, "space", header_count=1)
             if table:
                 yield table, set(range(i, j))
-        i = j
+        done = j
 
 
 def _cells_of(lines, start, end):
@@ -139,25 +159,17 @@ def _cells_of(lines, start, end):
     return [(k, squash(lines[k])) for k in range(start, end) if lines[k] != ""]
 
 
-def _cell_blocks(lines, end, taken):
-    yield from _keyword_cell_blocks(lines, end, taken)
-    yield from _keyed_cell_blocks(lines, end, taken)
-
-
-def _keyword_cell_blocks(lines, end, taken):
+def _keyword_cell_blocks(lines, end, taken, candidates):
     """A header of cells starting 'TT'/'Stt' then 'Chỉ tiêu', one cell per line, rows starting at an order mark."""
-    i = 0
-    while i < end:
-        if i in taken or fold(lines[i].strip()) not in ("tt", "stt", "so tt"):
-            i += 1
+    done = 0
+    for i in candidates:
+        if i < done or i in taken or fold(lines[i].strip()) not in ("tt", "stt", "so tt"):
             continue
         cells = _cells_of(lines, i, end)
         if len(cells) < 2 or not fold(cells[1][1]).startswith(("chi tieu", "noi dung", "ten")):
-            i += 1
             continue
         width = next((k for k, (_, t) in enumerate(cells) if k >= 3 and _is_order(t)), None)
         if width is None:
-            i += 1
             continue
         header = cells[:width]
         rows: list[tuple[int, list[str], list[int]]] = []
@@ -172,15 +184,14 @@ def _keyword_cell_blocks(lines, end, taken):
         if current and len(current) <= 2 * width:
             rows.append(current)
         if len(rows) < 2:
-            i += 1
             continue
         table = _build_cells(lines, header, rows, "cell_per_line")
         used = {line for line, _ in header} | {line for r in rows for line, _ in r}
         yield table, set(range(min(used), max(used) + 1))
-        i = max(used) + 1
+        done = max(used) + 1
 
 
-def _keyed_cell_blocks(lines, end, taken):
+def _keyed_cell_blocks(lines, end, taken, candidates):
     """A yearbook table exported one cell per line: header cells, then a year and k numbers, repeated."""
     cells = [(k, lines[k].strip()) for k in range(end) if lines[k].strip() and k not in taken]
     n = len(cells)
