@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import typer
 
-from flows.cli import analyst, district, operator, steward
+from flows.cli import analyst, district, forms, operator, steward
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="baocao: district reports in, checked facts out.")
 app.command()(district.check)
@@ -17,6 +17,7 @@ app.command()(analyst.completeness)
 app.command()(analyst.export)
 app.add_typer(steward.failures_app, name="failures")
 app.command("report")(steward.report_cmd)
+app.add_typer(forms.forms_app, name="forms")
 
 
 def main() -> None:  # pragma: no cover - the console script

@@ -66,9 +66,11 @@ def _unit(table: Table, row: TableRow) -> str:
     return row.cells[table.unit_col].text if table.unit_col is not None and table.unit_col < len(row.cells) else ""
 
 
-def tabulate_layout(sha: str, t_index: int, table: Table) -> tuple[list[dict], list[Finding]]:
-    """Records for every value cell of an uncatalogued table (under its form key), and its structural findings."""
-    form = form_key(table, t_index)
+def tabulate_layout(sha: str, t_index: int, table: Table, drafted: str | None = None,
+                    indicators: list[tuple[str | None, float]] | None = None) -> tuple[list[dict], list[Finding]]:
+    """Records for every value cell of an uncatalogued table (under its form key, or the code of the entry drafted
+    from it with that entry's indicators), and its structural findings."""
+    form = drafted or form_key(table, t_index)
     title = table.title or f"Bảng {t_index + 1}"
     records: list[dict] = []
     values: dict[tuple[int, int], Value] = {}
@@ -78,6 +80,7 @@ def tabulate_layout(sha: str, t_index: int, table: Table) -> tuple[list[dict], l
         if not aligned and len(row.cells) != width:
             continue  # a row of a one-cell-per-line table that does not fill the header: not placed by guess
         label = _label(table, row) or f"{r_index + 1}"
+        indicator, score = indicators[r_index] if indicators else (None, 0.0)
         key_year = None
         if table.key_col is not None and re.fullmatch(r"(?:19|20)\d{2}", row.cells[table.key_col].text):
             key_year = int(row.cells[table.key_col].text)
@@ -93,12 +96,12 @@ def tabulate_layout(sha: str, t_index: int, table: Table) -> tuple[list[dict], l
             year = col.year if col.year is not None else key_year
             records.append({
                 "submission": sha, "form": form, "group": (row.order or None) and row.order[:8], "label": label,
-                "indicator": None, "unit": (_unit(table, row) or None) and _unit(table, row)[:40], "year": year,
+                "indicator": indicator, "unit": (_unit(table, row) or None) and _unit(table, row)[:40], "year": year,
                 "measure": col.measure, "value": value, "raw": cell.text[:64], "kind": kind, "source": cell.ref,
-                "column": col.header[:120], "line": cell.line, "match_score": 0.0, "form_label": title,
+                "column": col.header[:120], "line": cell.line, "match_score": round(score, 3), "form_label": title,
                 "table": t_index, "row": r_index, "is_total": row.is_total, "stt": row.order, "catalogued": False,
             })
-    findings = [finding("uncatalogued_table", source=table.ref, line=table.line, form=form, label=title,
+    findings = [] if drafted else [finding("uncatalogued_table", source=table.ref, line=table.line, form=form, label=title,
                         layout=table.layout, rows=len(table.rows), columns=len(table.columns))]
     findings += check_structure(table, values, form, title)
     return records, findings

@@ -299,7 +299,12 @@ def _build(lines, rows, layout, header_count: int | None = None, key_is_year=Fal
     truncated = layout in ("pipe", "tab", "space") and last_line == len(lines) - 1 and not lines[-1].endswith("\n") \
         and len(body[-1][1]) < len(body[0][1])
     for line, cells, cell_lines in body:
-        cell_objs = [Cell(text=t, ref=f"L{(cell_lines[k] if cell_lines else line) + 1}:C{k + 1}",
+        # "Tổng cộng (I+II) | 11,34": the total's label written once over the order and label columns (a merged
+        # cell) moves its values one column right, where the header puts them; refs keep the file's own column.
+        shift = 1 if (layout in ("pipe", "tab") and order_col == 0 and label_col == 1 and len(cells) > 1
+                      and _is_merged_total(cells)) else 0
+        cells = [""] * shift + list(cells)
+        cell_objs = [Cell(text=t, ref=f"L{(cell_lines[k] if cell_lines else line) + 1}:C{max(k - shift, 0) + 1}",
                           line=(cell_lines[k] if cell_lines else line) + 1, column=k + 1)
                      for k, t in enumerate(cells)]
         values_written = len(cells) - sum(1 for k in (order_col, label_col, unit_col) if k is not None and k < len(cells))
@@ -317,6 +322,12 @@ def _build(lines, rows, layout, header_count: int | None = None, key_is_year=Fal
         note_col=note_col, rows=table_rows, ref=f"L{first + 1}", line=first + 1, layout=layout,
         key_col=0 if key_is_year else None, decimal=_decimal_style(texts), truncated=truncated,
     )
+
+
+def _is_merged_total(cells: list[str]) -> bool:
+    """A first cell holding a total's words ('Tổng cộng (I+II)') followed by a number, not by a label."""
+    key = fold(_FORMULA.sub("", cells[0]).split("=")[0]).strip(" .:")
+    return key.startswith(_TOTAL_WORDS) and not _is_order(cells[0]) and _is_number(cells[1].strip())
 
 
 def _is_coded(cells: list[str]) -> bool:
