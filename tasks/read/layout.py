@@ -166,7 +166,8 @@ def _keyword_cell_blocks(lines, end, taken, candidates):
         if i < done or i in taken or fold(lines[i].strip()) not in ("tt", "stt", "so tt"):
             continue
         cells = _cells_of(lines, i, end)
-        if len(cells) < 2 or not fold(cells[1][1]).startswith(("chi tieu", "noi dung", "ten")):
+        second = fold(cells[1][1]) if len(cells) > 1 else ""
+        if not second.startswith(("chi tieu", "noi dung", "ten", "don vi", "dia ban", "huyen")):
             continue
         width = next((k for k, (_, t) in enumerate(cells) if k >= 3 and _is_order(t)), None)
         if width is None:
@@ -174,10 +175,16 @@ def _keyword_cell_blocks(lines, end, taken, candidates):
         header = cells[:width]
         rows: list[tuple[int, list[str], list[int]]] = []
         current: list[tuple[int, str]] = []
-        for line, text in cells[width:]:
-            if current and (_is_order(text) or (text == "" and len(current) >= width - 1)):
+        body = cells[width:]
+        for k, (line, text) in enumerate(body):
+            opens = _is_order(text) or (text == "" and len(current) >= width - 1)
+            if current and opens and len(current) < width and _fills_row(body, k - len(current), width):
+                opens = False  # '79' households inside a row that has room for it, not the row's order mark
+            if current and opens:
                 rows.append(current)
                 current = []
+            elif len(current) >= width:  # a full row and no next one: the table has ended, prose follows
+                break
             if len(current) > 2 * width:  # prose after the table
                 break
             current.append((line, text))
@@ -189,6 +196,17 @@ def _keyword_cell_blocks(lines, end, taken, candidates):
         used = {line for line, _ in header} | {line for r in rows for line, _ in r}
         yield table, set(range(min(used), max(used) + 1))
         done = max(used) + 1
+
+
+def _fills_row(body: list[tuple[int, str]], start: int, width: int) -> bool:
+    """A row opening at `start` takes exactly `width` cells: what follows them opens a row or ends the table."""
+    after = start + width
+    if after > len(body):
+        return False
+    if after == len(body):
+        return True
+    text = body[after][1]
+    return _is_order(text) or text == "" or fold(text).startswith(_TOTAL_WORDS)
 
 
 def _keyed_cell_blocks(lines, end, taken, candidates):
