@@ -5,9 +5,9 @@ import re
 from functools import lru_cache
 
 from config.files import read_yaml
+from contracts.errors import Unreadable
 from contracts.findings import Finding
 from contracts.vietnamese import format_number
-
 
 
 @lru_cache(maxsize=1)
@@ -88,3 +88,12 @@ def finding(rule: str, *, form_label: str | None = None, source: str | None = No
         source=source,
         **{k: v for k, v in fields.items() if k in keys},
     )
+
+
+def unreadable(reason: str, **params) -> Unreadable:
+    """The error for a file no reader can take, from the reason's templates (config/messages.yaml
+    unreadable_reasons); an unknown reason id is a bug, not bad data."""
+    texts = templates()["unreadable_reasons"][reason]
+    filled = {k: v.format(**params) for k, v in texts.items()}
+    return Unreadable(reason, filled["en"], filled["vi"], filled["fix_en"], filled["fix_vi"])
+

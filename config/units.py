@@ -213,3 +213,27 @@ def resolve_unit(text: str) -> Unit | None:
     if not counts:
         return None
     return max(counts, key=lambda u: (counts[u], -rank[u]))
+
+
+def unit_by_code(code: str | None) -> Unit | None:
+    """The district with this GSO code ("109" or 109), or None."""
+    if not code:
+        return None
+    return _by_code().get(str(code).strip().zfill(3))
+
+
+@lru_cache(maxsize=1)
+def _by_code() -> dict[str, Unit]:
+    return {u.code: u for u in legacy_districts()}
+
+
+def unit_named(name: str) -> list[Unit]:
+    """Every district a name can mean, written as a report writes it ("Thị xã Kỳ Anh", "Quận 1", "Phong Thổ") or as
+    the reference data does ("Kỳ Anh (Thị xã)"); the kind word written chooses between units of the same name."""
+    folded = fold(name)
+    kind = re.match(r"(huyen|thi xa|thanh pho|quan)\s+", folded)
+    key = folded[kind.end():] if kind else folded
+    match = [u for u in legacy_districts() if folded == fold(u.name) or key in (fold(u.plain), fold(bare_name(u)))]
+    if len(match) > 1 and kind:
+        match = [u for u in match if fold(u.kind) == kind[1]] or match
+    return match

@@ -87,14 +87,25 @@ def parse_number(text: str | None) -> Number:
     return Number(raw, None, "malformed", percent)
 
 
-def format_number(value: float | None) -> str:
-    """Write a number back the Vietnamese way: 1886 -> "1.886", 25.64 -> "25,64", -0.5 -> "-0,5"."""
+def format_number(value: float | None, decimals: int | None = 2, keep_zeros: bool = False) -> str:
+    """Write a number the Vietnamese way: 1886 -> "1.886", 25.64 -> "25,64", -0.5 -> "-0,5".
+
+    `decimals`: rounded to that many places (None: every digit the float holds, as a spreadsheet stored it);
+    `keep_zeros`: "25,60" rather than "25,6" (a rate written with two places)."""
     if value is None or value != value or value in (float("inf"), float("-inf")):  # None, NaN, infinite
         return ""
-    rounded = round(abs(float(value)), 2)
-    sign = "-" if value < 0 and rounded else ""
-    whole, frac = f"{rounded:.2f}".split(".")
-    frac = frac.rstrip("0")
+    value = float(value)
+    if decimals is None:
+        whole, _, frac = repr(abs(value)).partition(".")
+        if "e" in whole or "e" in frac:
+            return format_number(value, 2)
+        frac = "" if frac == "0" else frac
+    else:
+        rounded = round(abs(value), decimals)
+        whole, _, frac = f"{rounded:.{decimals}f}".partition(".")
+        frac = frac if keep_zeros else frac.rstrip("0")
+        value = value if rounded else 0.0
+    sign = "-" if value < 0 else ""
     return sign + f"{int(whole):,}".replace(",", ".") + ("," + frac if frac else "")
 
 

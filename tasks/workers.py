@@ -10,6 +10,7 @@ from pathlib import Path
 
 
 from config.limits import Limits, load_limits
+from config.messages import unreadable
 from contracts.errors import Unreadable
 from tasks.read.limits import check_bytes, too_large
 
@@ -120,19 +121,11 @@ def process_isolated(data: bytes, source: str, *, limits: Limits | None = None, 
     if kind == "result":
         result = payload
     elif kind == "timeout":
-        result = quarantined(data, source, Unreadable(
-            f"reading took longer than {limits.seconds_per_file:g} s and was stopped",
-            f"việc đọc tệp quá {limits.seconds_per_file:g} giây nên đã bị dừng",
-            "The file is kept; developers are told. Saving it again from Word or Excel often helps.",
-            "Tệp được giữ nguyên; đội phát triển đã được báo. Lưu lại tệp bằng Word hoặc Excel thường khắc phục được."))
+        result = quarantined(data, source, unreadable("reader_timeout", seconds=f"{limits.seconds_per_file:g}"))
         result.trace = f"timeout after {limits.seconds_per_file:g} s"
     else:
-        what = "ran out of memory" if payload and "MemoryError" in payload else "crashed"
-        result = quarantined(data, source, Unreadable(
-            f"the reader {what} (exit code {worker.exitcode})",
-            "bộ đọc gặp sự cố khi đọc tệp này" if what == "crashed" else "bộ đọc dùng quá nhiều bộ nhớ với tệp này",
-            "The file is kept; developers have the details.",
-            "Tệp được giữ nguyên; đội phát triển đã có thông tin lỗi."))
+        reason = "reader_out_of_memory" if payload and "MemoryError" in payload else "reader_crashed"
+        result = quarantined(data, source, unreadable(reason, code=worker.exitcode))
         result.trace = payload or f"worker exited with code {worker.exitcode} before answering"
     keep_trace(result, traces_dir)
     return result

@@ -112,7 +112,7 @@ def build_corpus(inbox: Path, seed: bytes, bomb: Path | None = None) -> dict[str
     text = seed.decode("utf-8")
     files: dict[str, bytes] = {}
     # name -> (the outcomes it may end as, what its reason or one of its findings' rules contains).
-    # Two outcomes where the docx/xlsx/html readers (issue 3) change the answer but not the bar.
+    # Two outcomes where the docx/xlsx/html readers change the answer but not the bar.
     expected: dict[str, tuple[set[str], str]] = {}
 
     def expect(name: str, outcome: str | set[str], why: str) -> None:

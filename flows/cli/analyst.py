@@ -19,7 +19,7 @@ def completeness(
     from datetime import date
 
     from config.settings import load_settings
-    from tasks.check.completeness import check_completeness, received_from, summarize_completeness
+    from tasks.check.completeness import check_completeness, received_from
     from tasks.read.submission import read_document
 
     if not paths:
@@ -35,6 +35,25 @@ def completeness(
         if (item := received_from(doc, date.fromtimestamp(p.stat().st_mtime))) is not None:
             received.append(item)
     rows = check_completeness(period, received, province or load_settings().province_code)
+    _print_completeness(period, rows, format)
+
+
+def _warehouse_completeness(period: str, province: str, format: OutputFormat) -> None:
+    """The warehouse's `completeness` view for one period: every district, received or not, late or not."""
+    from config.settings import load_settings
+    from tasks.check.completeness import from_warehouse
+    from warehouse import queries
+    from warehouse.db import engine_for, upgrade
+
+    settings = load_settings()
+    upgrade(settings.warehouse_url)
+    rows = from_warehouse(queries.completeness(engine_for(settings.warehouse_url), province, period))
+    _print_completeness(period, rows, format)
+
+
+def _print_completeness(period: str, rows: list, format: OutputFormat) -> None:
+    from tasks.check.completeness import summarize_completeness
+
     if format is OutputFormat.json:
         typer.echo(json.dumps({"period": period, "summary": summarize_completeness(rows),
                                "units": [r.to_dict() for r in rows]}, ensure_ascii=False, indent=2, default=str))
@@ -48,30 +67,6 @@ def completeness(
     s = summarize_completeness(rows)
     typer.echo(f"{len(s['reported'])} of {s['expected']} reported; missing: {', '.join(s['missing']) or '-'}; "
                f"late: {', '.join(s['late']) or '-'}")
-
-
-def _warehouse_completeness(period: str, province: str, format: OutputFormat) -> None:
-    """The warehouse's `completeness` view for one period: every district, received or not, late or not."""
-    from config.settings import load_settings
-    from warehouse import queries
-    from warehouse.db import engine_for, upgrade
-
-    settings = load_settings()
-    upgrade(settings.warehouse_url)
-    rows = queries.completeness(engine_for(settings.warehouse_url), province, period)
-    if format is OutputFormat.json:
-        typer.echo(json.dumps({"period": period, "province_code": province, "units": rows},
-                              ensure_ascii=False, indent=2, default=str))
-        return
-    for r in rows:
-        state = "missing" if not r["received"] else "late" if r["late"] else "received"
-        when = r["last_report_date"].strftime("%d/%m/%Y") if r["last_report_date"] else "-"
-        typer.echo(f"{r['unit_code']} {r['unit_name']:12} {state:9} {when}")
-    received = [r["unit_name"] for r in rows if r["received"]]
-    missing = [r["unit_name"] for r in rows if not r["received"]]
-    late = [r["unit_name"] for r in rows if r["late"]]
-    typer.echo(f"{len(received)} of {len(rows)} reported; missing: {', '.join(missing) or '-'}; "
-               f"late: {', '.join(late) or '-'}")
 
 
 def export(

@@ -6,7 +6,7 @@ report and by when is config/reporting.yaml; the units come from config/units.py
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from config.reporting import reporting
 from config.units import districts_of
@@ -96,15 +96,33 @@ def check_completeness(period: str, received: list[Received], province_code: str
             row.annexes_missing = sorted((set(wanted) | set(referenced)) - set(sent))
             row.sources = [r.source for r in subs if r.source]
             when = row.report_date if late_by == "report_date" else row.received_date
-            if code not in units:
-                row.status = "unexpected"
-            elif due is None or when is None:
-                row.status = "reported"
-            elif when > due:
-                row.status, row.days_late = "late", (when - due).days
-            else:
-                row.status = "on_time"
+            late = None if due is None or when is None else when > due
+            row.status = completeness_status(True, late, expected=code in units)
+            row.days_late = (when - due).days if late else None
         out.append(row)
+    return out
+
+
+def completeness_status(received: bool, late: bool | None, expected: bool = True) -> str:
+    """The one vocabulary of completeness, for files at hand and for the warehouse's view alike:
+    missing | late | on_time | reported (no due date to judge by) | unexpected (a unit that need not report)."""
+    if not expected:
+        return "unexpected"
+    if not received:
+        return "missing"
+    return "reported" if late is None else "late" if late else "on_time"
+
+
+def from_warehouse(rows: list[dict]) -> list[UnitCompleteness]:
+    """The warehouse's `completeness` view (one row per district and period) in the same rows and words."""
+    out = []
+    for r in rows:
+        received, due = bool(r["received"]), _as_date(r.get("due_date"))
+        late = None if r.get("late") is None else bool(r["late"])
+        out.append(UnitCompleteness(
+            unit_code=r["unit_code"], unit_name=r["unit_name"], period=r["period"],
+            status=completeness_status(received, late), report_date=_as_date(r.get("last_report_date")),
+            received_date=_as_date(r.get("first_received_at")), due=due))
     return out
 
 
@@ -144,14 +162,17 @@ def received_from(doc: Document, received_date: date | None = None) -> Received 
 
 
 def _as_date(value) -> date | None:
-    """YAML gives dates as dates; a quoted one is read as ISO."""
-    if value is None or isinstance(value, date):
+    """YAML and databases give dates, datetimes or ISO text; the day is what completeness judges."""
+    if value is None or type(value) is date:
         return value
-    return date.fromisoformat(str(value))
+    if isinstance(value, datetime):
+        return value.date()
+    return date.fromisoformat(str(value)[:10])
 
 
 def _name_of(code: str) -> str:
     """A unit's name from the national list, for units outside the province that reported anyway."""
-    from config.units import legacy_districts
+    from config.units import unit_by_code
 
-    return next((u.name for u in legacy_districts() if u.code == code), code)
+    unit = unit_by_code(code)
+    return unit.name if unit else code

@@ -89,7 +89,7 @@ def tabulate_layout(sha: str, t_index: int, table: Table, drafted: str | None = 
                 continue
             cell = row.cells[col.index]
             value, kind, decimals = read_value(cell.text, table.decimal)
-            if value is not None and not row.ragged:  # a short row's values may stand under other headers: not checked
+            if value is not None:
                 values[(r_index, col.index)] = Value(value, decimals, cell)
             if kind == "text" or kind == "blank":
                 continue

@@ -11,7 +11,7 @@ import pandas as pd
 
 from config.catalog import load_forms
 from config.settings import load_settings
-from config.messages import finding
+from config.messages import finding, unreadable
 from contracts.document import Document
 from contracts.facts import FACT_COLUMNS
 from contracts.findings import Finding, worst_severity
@@ -88,16 +88,12 @@ def status_for(findings: list[Finding]) -> str:
 def quarantined(data: bytes, source: str, exc: Exception) -> SubmissionResult:
     """An unreadable file: one error finding that says why, and the way out."""
     trace = None
-    if isinstance(exc, Unreadable):
-        reason_en, reason_vi, fix_en, fix_vi = exc.reason_en, exc.reason_vi, exc.fix_en, exc.fix_vi
-    else:
+    if not isinstance(exc, Unreadable):  # a reader's bug: the file is quarantined and developers get the traceback
         trace = "".join(traceback.format_exception(exc))
-        reason_en = f"the reader failed ({type(exc).__name__}: {exc})"
-        reason_vi = f"bộ đọc gặp lỗi ({type(exc).__name__})"
-        fix_en = "The file is kept; developers have the traceback."
-        fix_vi = "Tệp được giữ nguyên; đội phát triển đã có thông tin lỗi."
-    f = finding("unreadable", source=None, source_name=source, reason_vi=reason_vi, reason_en=reason_en,
-                fix_vi=fix_vi, fix_en=fix_en)
+        exc = unreadable("reader_failed", error=f"{type(exc).__name__}: {exc}", kind=type(exc).__name__)
+    f = finding("unreadable", source=None, source_name=source, reason_vi=exc.reason_vi, reason_en=exc.reason_en,
+                fix_vi=exc.fix_vi, fix_en=exc.fix_en)
+    reason_en = exc.reason_en
     return SubmissionResult(
         source=source, sha256=sha256_of(data), format=detect_format(data), encoding=None,
         status="quarantined", document=None, facts=pd.DataFrame(columns=FACT_COLUMNS),

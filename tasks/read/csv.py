@@ -4,7 +4,7 @@ For systems that already export data. Columns (header row, any order, `,` `;` or
   report_number, report_date, reporting_unit | unit_code, period, [program],
   form, [group], label, [indicator], [unit], year (blank: phase total), measure (plan|actual), value.
 `value` is a machine number ("1568", "25.64") or Vietnamese text ("1.568", "25,64", "-", blank).
-A cell that starts with = + - @ is text, never a formula; one written as '=… by write_csv_cell is read back without the quote.
+A cell that starts with = + - @ is text, never a formula; one written as '=… (contracts.cells.csv_text) is read back without the quote.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import re
 from datetime import date, datetime
 
 from config.catalog import load_forms
+from contracts.cells import PLAIN_NUMBER, formula_like
 from contracts.period import Period
 from contracts.document import Cell, ColumnSpec, Document, ReportMeta, Table, TableRow
 from contracts.vietnamese import fold, nfc, squash
@@ -22,20 +23,12 @@ from tasks.read.xlsx import vietnamese_number
 REQUIRED = ("form", "label", "measure", "value")
 COLUMNS = ("report_number", "report_date", "reporting_unit", "unit_code", "period", "program",
            "form", "group", "label", "indicator", "unit", "year", "measure", "value")
-_MACHINE_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
-_FORMULA_START = ("=", "+", "-", "@")
 _MEASURES = {"plan": "plan", "ke hoach": "plan", "kh": "plan", "actual": "actual", "thuc hien": "actual", "th": "actual"}
-
-
-def write_csv_cell(text: str) -> str:
-    """A cell fit for a CSV a spreadsheet will open: text that starts like a formula gets a leading quote."""
-    text = "" if text is None else str(text)
-    return "'" + text if text.startswith(_FORMULA_START) and not _MACHINE_NUMBER.match(text) and text != "-" else text
 
 
 def _cell_text(raw: str) -> str:
     text = nfc(raw or "").strip()
-    if text.startswith("'") and text[1:2] in _FORMULA_START:
+    if text.startswith("'") and formula_like(text[1:]):
         return text[1:]
     return text
 
@@ -88,7 +81,7 @@ def _form_no(text: str) -> str:
 
 
 def _meta(records: list[tuple[int, dict]]) -> ReportMeta:
-    from config.units import bare_name, legacy_districts
+    from config.units import unit_by_code, unit_named
 
     def first(key: str) -> str | None:
         return next((r[key] for _, r in records if r.get(key)), None)
@@ -98,16 +91,7 @@ def _meta(records: list[tuple[int, dict]]) -> ReportMeta:
         if found := Period.of_years([int(y) for y in re.findall(r"\d{4}", period)]):
             meta.period_start, meta.period_end, meta.period = found.start, found.end, found.code
     code, name = first("unit_code"), first("reporting_unit")
-    units = legacy_districts()
-    match = [u for u in units if code and u.code == code.zfill(3)]
-    if not match and name:
-        # as a report writes it ("Thị xã Kỳ Anh", "Quận 1", "Phong Thổ") or as the dataset does ("Kỳ Anh (Thị xã)")
-        folded = fold(name)
-        kind = re.match(r"(huyen|thi xa|thanh pho|quan)\s+", folded)
-        key = folded[kind.end():] if kind else folded
-        match = [u for u in units if folded == fold(u.name) or key in (fold(u.plain), fold(bare_name(u)))]
-        if len(match) > 1 and kind:  # two units share the name: the kind word written chooses
-            match = [u for u in match if fold(u.kind) == kind[1]] or match
+    match = [unit] if (unit := unit_by_code(code)) else unit_named(name) if name else []
     if len(match) == 1:
         unit = match[0]
         meta.unit_name, meta.unit_code, meta.province, meta.province_code = unit.name, unit.code, unit.province, unit.province_code
@@ -162,7 +146,7 @@ def _table(form_no: str, rows: list[tuple[int, dict]], value_col: int, forms) ->
             body.append(by_label[key])
         k = (_year(r.get("year", "")), _MEASURES.get(fold(r.get("measure", "")), "plan"))
         raw = r.get("value", "")
-        stored = float(raw) if _MACHINE_NUMBER.match(raw) else None
+        stored = float(raw) if PLAIN_NUMBER.fullmatch(raw) and raw != "-" else None
         text = vietnamese_number(stored) if stored is not None else raw
         by_label[key].cells[position[k]] = Cell(text, f"R{line}:C{value_col}", line, value_col, stored=stored)
     title = form.title if form else f"Biểu {form_no}"

@@ -5,16 +5,15 @@ import io
 import zipfile
 
 from config.catalog import program_for
-from config.messages import finding
+from config.messages import finding, unreadable
 from config.units import resolve_unit
 from contracts.document import Document, sha256_of
-from contracts.errors import Unreadable
 from tasks.read.csv import looks_like_fact_csv, read_csv
 from tasks.read.docx import read_docx
 from tasks.read.limits import check_bytes, check_zip
 from tasks.read.encodings import UndecidableEncoding, _bomless_utf16
 from tasks.read.encodings import decode_text as detect_and_decode
-from tasks.read.legacy import ConversionFailed, convert_with_libreoffice, ole2_kind
+from tasks.read.legacy import convert_with_libreoffice, ole2_kind
 from tasks.read.text import read_text
 from tasks.read.xlsx import read_xlsx
 
@@ -23,8 +22,6 @@ _EXTENSIONS = {
     "text": {"txt", "text", ""}, "csv": {"csv", "txt"}, "docx": {"docx", "docm"}, "xlsx": {"xlsx", "xlsm"},
     "doc": {"doc"}, "xls": {"xls"}, "odt": {"odt"}, "ods": {"ods"}, "rtf": {"rtf", "doc"},
 }
-_FIX_EN = "Send the report as .docx, .xlsx, .txt or .csv."
-_FIX_VI = "Gửi lại báo cáo dạng .docx, .xlsx, .txt hoặc .csv."
 
 
 def detect_format(data: bytes) -> str:
@@ -74,12 +71,7 @@ def decode_text(data: bytes) -> tuple[str, str]:
     try:
         decoded = detect_and_decode(data)
     except UndecidableEncoding as exc:
-        raise Unreadable(
-            f"the text encoding could not be told ({exc})",
-            "không xác định được bảng mã của văn bản (không phải Unicode, TCVN3, VNI hay Windows-1258)",
-            "Save the file as Unicode (UTF-8) and send it again, or send .docx/.xlsx.",
-            "Lưu lại tệp với bảng mã Unicode (UTF-8) rồi gửi lại, hoặc gửi .docx/.xlsx.",
-        ) from None
+        raise unreadable("encoding", error=exc) from None
     return decoded.text, decoded.encoding
 
 
@@ -101,42 +93,18 @@ def read_document(data: bytes, source: str) -> Document:
     elif fmt in ("doc", "xls", "odt", "ods", "rtf"):
         doc = _read_converted(data, fmt, source, sha)
     else:
-        raise Unreadable(*_REFUSED.get(fmt, _REFUSED["binary"]))
+        raise unreadable(fmt if fmt in REFUSED else "binary")
     doc.findings.extend(format_mismatch(fmt, source))
     return resolve_meta(doc)
 
 
-_REFUSED = {
-    "pdf": ("a PDF (the numbers in a PDF cannot be read reliably; there is no OCR)",
-            "tệp PDF (không đọc được số liệu từ PDF; hệ thống không nhận dạng chữ)",
-            "Send the Word (.docx) or Excel (.xlsx) file the PDF was made from.",
-            "Gửi tệp Word (.docx) hoặc Excel (.xlsx) gốc đã dùng để tạo PDF."),
-    "html": ("a web page (HTML), not a Word or Excel file, whatever its name says",
-             "trang web (HTML), không phải tệp Word hay Excel dù tên tệp ghi vậy",
-             "Open it in Excel or Word and save it as .xlsx or .docx, then send that file.",
-             "Mở tệp bằng Excel hoặc Word, lưu thành .xlsx hoặc .docx rồi gửi lại."),
-    "xml": ("an XML file that is not a Word or Excel workbook", "tệp XML không phải Word hay Excel",
-            "Save it as .xlsx or .docx and send that file.", "Lưu thành .xlsx hoặc .docx rồi gửi lại."),
-    "zip": ("a zip archive that is neither a Word (.docx) nor an Excel (.xlsx) file",
-            "tệp nén (zip) không phải Word (.docx) hay Excel (.xlsx)",
-            "Send each report as its own .docx or .xlsx file.", "Gửi từng báo cáo thành tệp .docx hoặc .xlsx riêng."),
-    "encrypted": ("a password-protected Office file", "tệp Office có đặt mật khẩu",
-                  "Remove the password (File > Info > Protect) and send it again.",
-                  "Gỡ mật khẩu của tệp rồi gửi lại."),
-    "ole2": ("an old Office file that is neither Word nor Excel", "tệp Office cũ không phải Word hay Excel",
-             _FIX_EN, _FIX_VI),
-    "binary": ("binary content (NUL bytes) in what should be text", "tệp chứa dữ liệu nhị phân (byte NUL), không phải văn bản",
-               _FIX_EN, _FIX_VI),
-}
+REFUSED = ("pdf", "html", "xml", "zip", "encrypted", "ole2", "binary")  # formats no reader takes: the reason ids
 
 
 def _read_converted(data: bytes, fmt: str, source: str, sha: str) -> Document:
     """.doc/.xls/.odt/.ods/.rtf through LibreOffice; the Document keeps the sender's hash and format."""
     target = "xlsx" if fmt in ("xls", "ods") else "docx"
-    try:
-        converted = convert_with_libreoffice(data, fmt, target)
-    except ConversionFailed as exc:
-        raise Unreadable(exc.reason_en, exc.reason_vi, exc.fix_en, exc.fix_vi) from None
+    converted = convert_with_libreoffice(data, fmt, target)
     check_zip(converted)
     reader = read_xlsx if target == "xlsx" else read_docx
     doc = reader(converted, source=source, sha256=sha)

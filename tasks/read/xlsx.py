@@ -106,10 +106,4 @@ def _cell_text(value, font: str | None) -> tuple[str, float | None]:
 
 def vietnamese_number(value: float) -> str:
     """A stored number written the Vietnamese way at full precision: 1568 -> '1.568', 1.568 -> '1,568'."""
-    if value.is_integer():
-        return format_number(value)
-    sign = "-" if value < 0 else ""
-    whole, _, frac = repr(abs(value)).partition(".")
-    if "e" in frac or "e" in whole:
-        return format_number(value)
-    return f"{sign}{format_number(float(whole))},{frac}"
+    return format_number(value, decimals=None)

@@ -88,44 +88,12 @@ def asset_queries() -> dict[str, str | None]:
     }
 
 
-CHECKS = (
-    Check("facts_non_negative", "catalogued_facts", INTEGRITY, "ExpectColumnValuesToBeBetween",
-          (("column", "value"), ("min_value", 0)), "value ≥ 0",
-          "mọi số liệu không âm", "every reported number is non-negative",
-          "Tìm dòng có số âm trong bảng facts và sửa tệp gốc rồi chạy lại kỳ báo cáo.",
-          "Find the negative number in facts, correct the source file and rerun the period."),
-    Check("facts_have_source", "facts", INTEGRITY, "ExpectColumnValuesToNotBeNull",
-          (("column", "source"),), "source is not null",
-          "mọi số liệu giữ ô nguồn", "every fact keeps its source cell",
-          "Số liệu không có ô nguồn là lỗi của chương trình: báo cho nhóm kỹ thuật.",
-          "A fact without its source cell is a bug: report it to the pipeline's maintainers."),
-    Check("facts_source_not_empty", "facts", INTEGRITY, "ExpectColumnValueLengthsToBeBetween",
-          (("column", "source"), ("min_value", 1)), "length(source) ≥ 1",
-          "ô nguồn của số liệu không rỗng", "no fact has an empty source cell",
-          "Số liệu có ô nguồn rỗng là lỗi của chương trình: báo cho nhóm kỹ thuật.",
-          "A fact with an empty source cell is a bug: report it to the pipeline's maintainers."),
-    Check("counts_integral", "count_facts", INTEGRITY, "ExpectColumnValuesToBeBetween",
-          (("column", "fraction"), ("min_value", 0), ("max_value", 0)), "whole numbers for count units",
-          "số đếm (lớp, người, buổi…) là số nguyên", "counts (classes, people, sessions…) are whole numbers",
-          "Sửa ô có số lẻ ở đơn vị đếm trong tệp gốc rồi chạy lại kỳ báo cáo.",
-          "Correct the fractional count in the source file and rerun the period."),
-    Check("submissions_have_facts", "submission_facts", INTEGRITY, "ExpectColumnValuesToBeBetween",
-          (("column", "fact_count"), ("min_value", 1)), "≥ 1 fact per current submission",
-          "mỗi báo cáo hiện hành có số liệu", "every current submission has facts",
-          "Báo cáo không có số liệu: kiểm tra các biểu kèm theo hoặc yêu cầu đơn vị gửi lại.",
-          "A submission without facts: check its annex tables or ask the district to resend."),
-    Check("facts_reference_submissions", "references", INTEGRITY, "ExpectColumnValuesToNotBeNull",
-          (("column", "parent"),), "every submission_id resolves",
-          "mọi số liệu và phát hiện thuộc một báo cáo có trong kho",
-          "every fact and finding belongs to a submission the warehouse holds",
-          "Dòng mồ côi là lỗi nạp dữ liệu: chạy lại kỳ báo cáo và báo cho nhóm kỹ thuật.",
-          "Orphan rows are a load bug: rerun the period and report it to the maintainers."),
-    Check("plan_actual_complete", "plan_actual_pairs", COMPLETENESS, "ExpectColumnValuesToBeNull",
-          (("column", "unpaired"),), "plan and actual both reported",
-          "Kế hoạch và Thực hiện đi theo cặp", "plan and actual come in pairs",
-          "Điền đủ cả Kế hoạch và Thực hiện ở các ô còn trống, hoặc giải thích ở Ghi chú.",
-          "Fill in both plan and actual where one is blank, or explain in Ghi chú."),
-)
+def load_checks() -> tuple[Check, ...]:
+    """config/expectations.yaml's checks."""
+    return tuple(Check(**{**c, "kwargs": tuple(c["kwargs"].items())}) for c in read_yaml("expectations.yaml")["checks"])
+
+
+CHECKS = load_checks()
 
 
 @dataclass

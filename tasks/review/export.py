@@ -13,6 +13,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import Engine, text
 
 from config.units import display_name
+from contracts.cells import formula_like
 
 FIRST_VALUE_COLUMN = 4  # A STT, B Nội dung, C Đơn vị tính, then Tổng số and the years
 HEADER_ROW = 5
@@ -37,7 +38,7 @@ class Consolidation:
 def put_text(cell: Cell, value: str | None) -> Cell:
     """Write text that stays text: a label starting with "=" is never read as a formula."""
     cell.value = value
-    if isinstance(value, str) and value.startswith("="):
+    if isinstance(value, str) and formula_like(value):
         cell.data_type = "s"
     return cell
 

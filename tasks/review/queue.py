@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import Connection, Engine, bindparam, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from contracts.cells import csv_text
 from warehouse.db import now
 from contracts.vietnamese import fold
 from warehouse.models import ExpectationFinding, Failure, FailureEvent, FindingRow, Submission
@@ -296,12 +297,6 @@ def failure_record(row: dict) -> dict:
     return {k: (row[k].isoformat() if isinstance(row.get(k), (date, datetime)) else row.get(k)) for k in FIELDS}
 
 
-def csv_cell(value) -> str:
-    """A cell a spreadsheet will not run: text starting with = + - @ (or tab, CR) gets a leading quote."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 def failures_csv(rows: list[dict]) -> str:
     """The failure list as CSV (UTF-8, header row), injection-safe."""
     import csv
@@ -312,7 +307,7 @@ def failures_csv(rows: list[dict]) -> str:
     writer.writerow(FIELDS)
     for row in rows:
         rec = failure_record(row)
-        writer.writerow([csv_cell(rec[k]) for k in FIELDS])
+        writer.writerow([csv_text(rec[k]) for k in FIELDS])
     return out.getvalue()
 
 

@@ -15,6 +15,7 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
+from contracts.vietnamese import format_number
 from config.units import CENTRAL_CITIES, Unit, _dataset, legacy_districts
 
 PERIODS = ("2016-2020", "2021", "2022", "2023", "2024", "2025")
@@ -73,11 +74,12 @@ class Report:
 
 def vn(n: int | None) -> str:
     """1886 -> '1.886', the Vietnamese way; None is a blank cell."""
-    return "" if n is None else f"{n:,}".replace(",", ".")
+    return format_number(n)
 
 
 def vn_rate(x: float) -> str:
-    return f"{x:.2f}".replace(".", ",")
+    """A rate with its two places, as reports write it: 25.6 -> '25,60'."""
+    return format_number(x, keep_zeros=True)
 
 
 def _pair(rng: random.Random, plan: int, keep: float = 0.85) -> list[int]:

@@ -137,8 +137,8 @@ def plant(rng: random.Random, table: SynthTable, kind: str, narrative: dict) -> 
             at = 2
             rows[at].written[col] = f"{rows[at].nums[col]}.{rng.randint(11, 89)}"
             affected = [2]
-        else:  # ragged: the row leaves one value out
-            at = rng.choice([0, 2])
+        else:  # ragged: the row stops one value short, as real rows do (its values still read from the left)
+            at, col = rng.choice([0, 2]), len(table.years) - 1
             rows[at].ragged = col
             affected = [at]
         return entry | {"rows": affected, "label": rows[at].label, "column": table.years[col]}
@@ -164,8 +164,8 @@ def plant(rng: random.Random, table: SynthTable, kind: str, narrative: dict) -> 
     elif kind == "fraction":
         at, col, affected = leaf, HCN, [leaf, parent]
         rows[at].written[col] = f"{rows[at].nums[col]},5"
-    else:  # ragged: the row leaves one of its cells out
-        at, col, affected = leaf, rng.choice([HN, HCN, RATE]), [leaf]
+    else:  # ragged: the row stops before its last cell (its rate), as real rows do
+        at, col, affected = leaf, RATE, [leaf]
         rows[at].ragged = col
     return entry | {"rows": affected, "label": rows[at].label, "column": HEADERS[col + 2]}
 

@@ -19,7 +19,8 @@ import pytest
 
 from tasks.check.submission import process_submission
 from tasks.read import encodings
-from tasks.read.csv import read_csv, write_csv_cell
+from contracts.cells import csv_text as write_csv_cell
+from tasks.read.csv import read_csv
 from contracts.vietnamese import read_stored
 from tasks.read.submission import detect_format
 

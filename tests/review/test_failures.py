@@ -15,8 +15,9 @@ from typer.testing import CliRunner
 from flows.cli import app
 from flows.rerun import rerun_period_plain
 from tasks.review.queue import (
-    StewardError, change_status, csv_cell, failure_events, failures_csv, fingerprint, list_failures, sync_failures,
+    StewardError, change_status, failure_events, failures_csv, fingerprint, list_failures, sync_failures,
 )
+from contracts.cells import csv_text as csv_cell
 from warehouse.db import engine_for
 from warehouse.models import FailureEvent
 
