@@ -17,6 +17,7 @@ def draft(
                              "already loaded keep their form)."),
 ) -> None:
     """Draft a catalog entry from a table of a report: groups, rows, units, totals, column roles, narrative phrases."""
+    from config.catalog import load_forms
     from tasks.check.drafts import draft_form, draft_yaml
     from tasks.read.submission import read_document
 
@@ -27,7 +28,8 @@ def draft(
     if table > len(doc.tables):
         typer.echo(f"{file.name} has {len(doc.tables)} table(s); --table {table} is not one of them", err=True)
         raise typer.Exit(2)
-    text = draft_yaml(draft_form(doc, table, code))
+    catalog = frozenset(c for c, form in load_forms().items() if not form.drafted)
+    text = draft_yaml(draft_form(doc, table, code, taken=catalog))
     if out is None:
         typer.echo(text)
         return

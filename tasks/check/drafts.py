@@ -68,8 +68,9 @@ def draft_yaml(entry: dict) -> str:
     return head + yaml.safe_dump(entry, allow_unicode=True, sort_keys=False, width=120)
 
 
-def draft_form(doc: Document, table_no: int, code: str | None = None) -> dict:
-    """The catalog entry (as config/forms/*.yaml holds it) for table `table_no` (1-based) of a read document."""
+def draft_form(doc: Document, table_no: int, code: str | None = None, taken: frozenset[str] = frozenset()) -> dict:
+    """The catalog entry (as config/forms/*.yaml holds it) for table `table_no` (1-based) of a read document; its
+    code is never one of `taken` (a 2021-2025 'Biểu số 03' must not replace the catalog's BIEU_03)."""
     table = doc.tables[table_no - 1]
     codes = row_codes(table)
     parents = _parents(table)
@@ -77,6 +78,10 @@ def draft_form(doc: Document, table_no: int, code: str | None = None) -> dict:
     tops = [i for i, row in enumerate(table.rows) if parents[i] is None and not row.is_total]
     title = table.title or f"Bảng {table_no}"
     form_code = re.sub(r"[^A-Z0-9_]+", "_", fold(code).upper())[:16] if code else form_key(table, table_no - 1)
+    n = 1
+    while form_code in taken:
+        n += 1
+        form_code = f"{form_code[:13].rstrip('_')}_D{n}"
 
     def item(i: int) -> dict:
         entry = {"code": codes[i], "label": _label(table, table.rows[i]) or codes[i]}

@@ -91,3 +91,13 @@ def test_a_draft_places_no_other_table(own_config, monkeypatch):
     result = process_submission((REAL / name).read_bytes(), name)
     assert "uncatalogued_table" in {f.rule for f in result.findings}
     assert not result.facts["indicator"].notna().any()
+
+
+def test_a_draft_never_takes_a_catalogued_code(tmp_path):
+    """Made-up example (not a real report): a 'Biểu số 01' of another program must not replace the catalog's BIEU_01."""
+    made_up = ("Made-up example (not a real report).\nBiểu số 01: Kết quả rà soát hộ nghèo\n"
+               "STT\tĐơn vị\tHộ nghèo\tHộ cận nghèo\n1\tXã A\t10\t5\n2\tXã B\t20\t15\n3\tXã C\t7\t3\n")
+    path = tmp_path / "made_up.txt"
+    path.write_text(made_up, encoding="utf-8")
+    entry = yaml.safe_load(CliRunner().invoke(app, ["forms", "draft", str(path)]).output)
+    assert entry["code"] != "BIEU_01" and entry["code"].startswith("BIEU_01")
