@@ -16,7 +16,7 @@ from tasks.synth.layouts import LAYOUTS, score
 
 def _checked(out, n: int, seed: int = 3):
     run = CliRunner().invoke(app, ["synth", "-n", str(n), "--out", str(out), "--seed", str(seed), "--layouts",
-                                   "mixed", "--error-rate", "0.6"])
+                                   "mixed", "--error-rate", "0.5"])
     assert run.exit_code == 0, run.output
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     files = sorted((out / "inbox").iterdir())
