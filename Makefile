@@ -5,10 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-export PREFECT_HOME := $(CURDIR)/var/prefect
-export PREFECT_SERVER_ANALYTICS_ENABLED := false
-export DO_NOT_TRACK := 1
-export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 90
+# Prefect's settings (offline, its state in var/prefect) are set by the code: flows/environment.py
 
 .PHONY: venv demo test test-fast check bench clean
 

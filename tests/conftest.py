@@ -7,9 +7,16 @@ from pathlib import Path
 
 import pytest
 
+from flows.environment import prefect_defaults
+
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT.parent / "shared" / "seed" / "000_7690d259663c1765.txt"
 SEED_COPY = ROOT / "examples" / "inbox" / "000_7690d259663c1765.txt"
+
+# Prefect offline with its state in the repository's var/, for this process and every process a test starts
+for _name, _value in prefect_defaults(ROOT / "var").items():
+    os.environ.setdefault(_name, _value)
+Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
 
 
 @pytest.fixture(scope="session")

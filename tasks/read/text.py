@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from contracts.period import Period
 from contracts.document import Block, Cell, ColumnSpec, Document, ReportMeta, Table, TableRow
 from contracts.vietnamese import fold, nfc, squash
 from tasks.read.layout import find_tables, table_lines
@@ -105,8 +106,8 @@ def _meta(lines: list[str], blocks: list[Block]) -> ReportMeta:
     meta.date = parse_date(head)
     body = "\n".join(lines)
     if m := _PHASE.search(body):
-        meta.period_start, meta.period_end = int(m[1]), int(m[2])
-        meta.period = f"{m[1]}-{m[2]}"
+        phase = Period(int(m[1]), int(m[2]))
+        meta.period_start, meta.period_end, meta.period = phase.start, phase.end, phase.code
     for i, line in enumerate(lines):
         if fold(line) == "bao cao":
             title = [squash(t) for t in lines[i + 1:i + 4] if t.strip()]

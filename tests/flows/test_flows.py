@@ -41,3 +41,28 @@ def test_nightly_then_nothing_new_then_rerun(prefect_harness, baocao_env, monkey
     ]
     assert all(r.flow_run_id for r in runs)
     assert per_file == 9
+
+
+def test_a_nightly_run_shows_its_stages_as_task_runs(prefect_harness, baocao_env, monkeypatch, tmp_path):
+    """The Prefect graph shows the pipeline: per batch take-in, read, check, load; then the review tasks."""
+    import shutil
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    from flows.nightly import nightly_ingest
+    from tests.conftest import ROOT
+
+    inbox = tmp_path / "inbox"
+    shutil.copytree(ROOT / "examples" / "inbox", inbox)
+    monkeypatch.setenv("BAOCAO_BATCH_SIZE", "2")  # three files: two batches, so one read overlaps a load
+    state = nightly_ingest(inbox=str(inbox), return_state=True)
+    flow_run_id = state.state_details.flow_run_id
+    with get_client(sync_client=True) as client:
+        task_runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
+    names = sorted(run.name.rsplit("-", 1)[0] for run in task_runs)  # a task run is named "<task>-<suffix>"
+    counts = {name: names.count(name) for name in set(names)}
+    assert {"take-in", "read", "check", "load"} <= set(counts), counts
+    assert counts["read"] == counts["check"] == counts["load"] == 2
+    assert {"check-expectations", "sync-failure-queue", "write-report"} <= set(counts)
+    assert all(run.state.is_completed() for run in task_runs)
