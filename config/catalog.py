@@ -49,6 +49,7 @@ class Form:
     groups: tuple[Group, ...]
     totals: tuple[Indicator, ...]
     narrative: tuple[dict, ...] = field(default=())
+    drafted: bool = False  # written by `baocao forms draft` from a table of any layout (it has a `layout:` key)
 
     def indicator(self, code: str) -> Indicator | None:
         for ind in self.indicators():
@@ -124,6 +125,7 @@ def _form(raw: dict) -> Form:
         groups=groups,
         totals=tuple(_indicator(t, None) for t in raw.get("totals") or ()),
         narrative=tuple(raw.get("narrative") or ()),
+        drafted=raw.get("layout") is not None,
     )
 
 

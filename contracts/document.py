@@ -27,6 +27,10 @@ class TableRow:
     cells: list[Cell]
     line: int | None = None
     ref: str = ""
+    order: str = ""  # the order mark as written: "I", "2", "a", "-", "+" (tables found by layout)
+    level: int = 0  # depth in the row hierarchy: 1 for "I", 2 for "1", 3 for "a", 4 for "-", 5 for "+"
+    is_total: bool = False  # "Tổng cộng", "Cộng", "Toàn tỉnh", "(I+II)"
+    ragged: bool = False  # fewer values than the header names columns
 
 
 @dataclass
@@ -37,6 +41,8 @@ class ColumnSpec:
     year: int | None  # None is the phase total ("Tổng số")
     measure: str  # "plan" | "actual"
     header: str  # "Năm 2018 / Thực hiện", as written
+    role: str = "number"  # "number" | "rate" (a percentage), decided from the header
+    code: str | None = None  # the coded column row's mark for this column: "2", "(3)=(1)+(2)"
 
 
 @dataclass
@@ -58,6 +64,10 @@ class Table:
     rows: list[TableRow]
     ref: str = ""  # where the table starts: "L137" or "table 2" or "Sheet1!A5"
     line: int | None = None
+    layout: str = "form"  # "form" (a catalogued Biểu) | "pipe" | "tab" | "space" | "cell_per_line"
+    key_col: int | None = None  # a column of row keys that are years ("2010"), for yearbook tables
+    decimal: str = "comma"  # "comma" (1.886 = 1886) or "dot" (412204.00), decided per table
+    truncated: bool = False  # the text stops inside the table's last row
 
 
 @dataclass

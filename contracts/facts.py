@@ -15,14 +15,14 @@ class FactSchema(pa.DataFrameModel):
     """One row per reported number: a value a district wrote in one cell of one annex."""
 
     submission: Series[str] = pa.Field(str_length={"min_value": 64, "max_value": 64})
-    form: Series[str] = pa.Field(str_matches=r"^BIEU_\d{2}$")
+    form: Series[str] = pa.Field(str_matches=r"^[A-Z0-9_]{1,16}$")  # BIEU_02, or a key from an uncatalogued table's title
     group: Series[str] = pa.Field(nullable=True)
     label: Series[str] = pa.Field(str_length={"min_value": 1})
     indicator: Series[str] = pa.Field(nullable=True)
     unit: Series[str] = pa.Field(nullable=True)
     year: Series[pa.Int64] = pa.Field(nullable=True, ge=1990, le=2100)
     measure: Series[str] = pa.Field(isin=list(MEASURES))
-    value: Series[float] = pa.Field(nullable=True, ge=0)
+    value: Series[float] = pa.Field(nullable=True)
     raw: Series[str] = pa.Field()
     kind: Series[str] = pa.Field(isin=list(VALUE_KINDS))
     source: Series[str] = pa.Field(str_length={"min_value": 1})
@@ -34,6 +34,10 @@ class FactSchema(pa.DataFrameModel):
         strict = "filter"
         coerce = True
         ordered = False
+
+    @pa.dataframe_check(error="a catalogued form's number is never negative")
+    def catalogued_not_negative(cls, df):
+        return ~df["form"].str.match(r"^BIEU_\d{2}$") | df["value"].isna() | (df["value"] >= 0)
 
     @pa.dataframe_check(error="a dash is recorded with no value, a number always has one")
     def value_present_unless_dash(cls, df):

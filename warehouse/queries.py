@@ -68,3 +68,22 @@ def error_findings(engine: Engine, submission_ids: list[str], limit: int = 500) 
              .order_by(f.submission_id, f.id).limit(limit))
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(query).mappings().all()]
+
+
+def uncatalogued_tables(engine: Engine, catalogued: tuple[str, ...]) -> list[dict]:
+    """One row per current submission x form the catalog does not define (a table read from its own layout):
+    its facts, the form key, the first line and the table's title as the facts' label carries it."""
+    from sqlalchemy import func
+
+    from warehouse.models import Fact
+
+    query = (
+        select(Submission.id.label("submission_id"), Submission.source, Submission.unit_name, Fact.form,
+               func.count(Fact.id).label("facts"), func.min(Fact.line).label("first_line"))
+        .join(Fact, Fact.submission_id == Submission.id)
+        .where(Submission.is_current.is_(True), Fact.form.not_in(catalogued))
+        .group_by(Submission.id, Submission.source, Submission.unit_name, Fact.form)
+    )
+    with engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(query)]
+    return sorted(rows, key=lambda r: (r["source"], r["form"]))

@@ -7,7 +7,7 @@ import os
 
 import typer
 
-from flows.cli import admin, analyst, district, operator, steward
+from flows.cli import admin, analyst, district, forms, operator, steward
 from flows.cli.errors import friendly
 
 app = typer.Typer(no_args_is_help=True, help="baocao: district reports in, checked facts out.")
@@ -49,9 +49,11 @@ for info in steward.failures_app.registered_commands:
     info.callback = friendly(info.callback)
 app.add_typer(steward.failures_app, name="failures")
 app.command("report")(friendly(steward.report_cmd))
-for info in admin.users_app.registered_commands:
-    info.callback = friendly(info.callback)
+for group in (admin.users_app, forms.forms_app):
+    for info in group.registered_commands:
+        info.callback = friendly(info.callback)
 app.add_typer(admin.users_app, name="users")
+app.add_typer(forms.forms_app, name="forms")
 app.command("desk")(friendly(admin.desk))
 
 

@@ -149,9 +149,22 @@ def synth(
     seed: int = typer.Option(0, "--seed", help="Same seed and arguments, same bytes."),
     formats: str = typer.Option("text", "--formats", help="Comma-separated writers (text; docx, xlsx, csv later)."),
     error_rate: float = typer.Option(0.0, "--error-rate", min=0.0, max=1.0, help="Share of reports with planted errors."),
+    layouts: str = typer.Option("seed", "--layouts", help="seed: the seed's template; mixed: tables of every layout "
+                                "(TAB, pipe, space-aligned, one cell per line, docx, xlsx) the catalog does not know."),
 ) -> None:
     """Write a synthetic national corpus modelled on the seed, with planted errors listed in manifest.json."""
     from tasks.synth.corpus import WRITERS, synth_corpus
+
+    if layouts == "mixed":
+        from tasks.synth.layouts import synth_layouts
+
+        manifest = synth_layouts(submissions, out, seed=seed, error_rate=error_rate)
+        typer.echo(f"{manifest['submissions']} reports in {out / 'inbox'} ({', '.join(manifest['layouts'])}), "
+                   f"{len(manifest['errors'])} planted errors; manifest {out / 'manifest.json'}")
+        return
+    if layouts != "seed":
+        typer.echo(f"no layouts '{layouts}'; known: seed, mixed", err=True)
+        raise typer.Exit(2)
 
     chosen = tuple(f.strip() for f in formats.split(",") if f.strip())
     unknown = [f for f in chosen if f not in WRITERS]

@@ -116,7 +116,9 @@ def check_narrative(doc: Document, cells: pd.DataFrame | list[dict] | None = Non
     findings += check_lists(spots)
     findings += check_rates(spots)
     findings += check_shares(spots)
-    findings += check_across(spots)
+    # a line whose sum one rule already reports is not reported again by the across-sentence list check
+    summed = {f.line for f in findings if f.rule in ("narrative_sum", "narrative_breakdown")}
+    findings += [f for f in check_across(spots) if not (f.rule == "narrative_list_total" and f.line in summed)]
     return [s.fig for s in spots], findings
 
 

@@ -231,9 +231,10 @@ def check_read(read: list[ReadSubmission | SubmissionResult]) -> list[Submission
     cells = pd.DataFrame.from_records(records, columns=CELL_COLUMNS)
     facts, contract = validate_facts(facts_of(cells))
     contract_of = _by_submission(contract)
-    totals_of = _by_submission(reconcile_totals(cells))
-    groups_of = _by_submission(reconcile_group_totals(cells, forms))
-    pairs_of = _by_submission(reconcile_pairs(cells))
+    catalogued = cells[cells["catalogued"].fillna(True).astype(bool)]  # the rest were checked by their own structure
+    totals_of = _by_submission(reconcile_totals(catalogued))
+    groups_of = _by_submission(reconcile_group_totals(catalogued, forms))
+    pairs_of = _by_submission(reconcile_pairs(catalogued))
     years_of = reported_years(cells) if not cells.empty else {}
     # Facts come document by document, so each submission's facts are one slice of the batch's frame.
     subs = facts["submission"].to_numpy()

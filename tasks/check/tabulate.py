@@ -18,11 +18,13 @@ from contracts.facts import FACT_COLUMNS, VALUE_KINDS
 from contracts.findings import Finding
 from contracts.vietnamese import fold
 from contracts.vietnamese import format_number, parse_number, read_stored
+from tasks.check.drafts import drafted_form_for
+from tasks.check.structure import tabulate_layout
 
 _GROUP_NO = re.compile(r"^(\d{1,2}|[IVX]{1,4})\.?$")
 _FORMULA = re.compile(r"=\s*\(?\s*[\d\s+]+\)?\s*$")
 
-CELL_COLUMNS = FACT_COLUMNS + ["form_label", "table", "row", "is_total", "stt"]
+CELL_COLUMNS = FACT_COLUMNS + ["form_label", "table", "row", "is_total", "stt", "catalogued"]
 
 
 def tabulate(doc: Document, forms: dict[str, Form] | None = None) -> tuple[pd.DataFrame, list[Finding]]:
@@ -34,12 +36,22 @@ def tabulate(doc: Document, forms: dict[str, Form] | None = None) -> tuple[pd.Da
 def tabulate_records(doc: Document, forms: dict[str, Form] | None = None) -> tuple[list[dict], list[Finding]]:
     """tabulate() as plain records, so a batch builds one frame for all its documents."""
     forms = forms if forms is not None else load_forms()
+    catalog = {code: form for code, form in forms.items() if not form.drafted}  # drafts place only their own table
     records: list[dict] = []
     findings: list[Finding] = []
     for t_index, table in enumerate(doc.tables):
-        match = form_for(table.form_no, table.title, forms)
+        if table.layout != "form":
+            drafted, indicators = drafted_form_for(table, t_index, forms)
+            match = form_for(table.form_no, table.title, catalog) if table.form_no and not drafted else None
+            if match is None or match.target is None:
+                records_t, findings_t = tabulate_layout(doc.sha256, t_index, table, drafted and drafted.code,
+                                                        indicators)
+                records.extend(records_t)
+                findings.extend(findings_t)
+                continue
+        match = form_for(table.form_no, table.title, catalog)
         if match.target is None:
-            known = ", ".join(sorted(forms))
+            known = ", ".join(sorted(catalog))
             suggested = f"BIEU_{table.form_no}" if table.form_no else "BIEU_XX"
             findings.append(finding(
                 "unknown_form", source=table.ref, line=table.line,
@@ -120,7 +132,7 @@ def _tabulate_table(sha: str, t_index: int, table: Table, form: Form, form_label
                 "source": cell.ref, "column": col.header, "line": cell.line,
                 "match_score": round(match.score, 3),
                 "form_label": form_label, "table": t_index, "row": r_index,
-                "is_total": kind == "total", "stt": stt,
+                "is_total": kind == "total", "stt": stt, "catalogued": True,
             })
             if number.kind == "malformed":
                 findings.append(finding(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from contracts.document import Cell, Document, Table, TableRow
+from contracts.document import Cell, Document, Table
 from tasks.read.text import _FORM_LINE, read_text
 
 
@@ -87,8 +87,8 @@ def _cell(cell: Cell, grid: Grid) -> Cell:
 
 
 def _resourced(table: Table, grid: Grid) -> Table:
-    rows = [
-        TableRow(cells=[_cell(c, grid) for c in row.cells], line=None, ref=grid.rows.get(row.line, row.ref))
+    rows = [  # replace(): a row keeps what the layout finder said of it (order mark, level, total, ragged)
+        replace(row, cells=[_cell(c, grid) for c in row.cells], line=None, ref=grid.rows.get(row.line, row.ref))
         for row in table.rows
     ]
     headers = [[_cell(c, grid) for c in header] for header in table.header_rows]

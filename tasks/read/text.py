@@ -7,6 +7,7 @@ from datetime import date
 from contracts.period import Period
 from contracts.document import Block, Cell, ColumnSpec, Document, ReportMeta, Table, TableRow
 from contracts.vietnamese import fold, nfc, squash
+from tasks.read.layout import find_tables, table_lines
 
 _FORM_LINE = re.compile(r"^\s*bi[eể]u\s*(?:s[oố])?\s*:?\s*(\d{1,2})\b", re.IGNORECASE)
 _ATTACHED = re.compile(r"k[eè]m\s+theo", re.IGNORECASE)
@@ -44,8 +45,10 @@ def read_text(raw_text: str, *, source: str, sha256: str, encoding: str | None) 
     lines = [nfc(line).rstrip("\r\n") for line in raw_text.split("\n")]
     table_starts = [i for i, line in enumerate(lines) if "\t" not in line and _FORM_LINE.match(line)]
     narrative_end = _narrative_end(lines, table_starts)
-    blocks = _blocks(lines[:narrative_end])
-    tables = [_table(lines, start) for start in table_starts]
+    found = find_tables(lines, narrative_end)
+    in_tables = {i for t in found for i in table_lines(t)}
+    blocks = [b for b in _blocks(lines[:narrative_end]) if b.line - 1 not in in_tables]
+    tables = found + [_table(lines, start) for start in table_starts]
     meta = _meta(lines[:narrative_end], blocks)
     return Document(
         source=source, sha256=sha256, format="text", encoding=encoding,

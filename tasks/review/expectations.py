@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from config.catalog import load_forms
 from config.files import read_yaml
 from sqlalchemy import Engine, delete, insert
 
@@ -44,14 +45,25 @@ def count_units() -> tuple[str, ...]:
     return tuple(sorted({u for unit in units for u in (unit, unit.lower())}))
 
 
+def catalogued_forms() -> tuple[str, ...]:
+    """The forms the catalog defines (not the drafts): only their numbers are known to be counts and amounts; a table
+    of any layout may hold growth rates, which are negative, or shares."""
+    return tuple(sorted(code for code, form in load_forms().items() if not form.drafted))
+
+
 def asset_queries() -> dict[str, str | None]:
     """Query assets (None: the table of that name); plain SQL that runs on SQLite and PostgreSQL."""
     units = ", ".join("'" + u.replace("'", "''") + "'" for u in count_units())
+    forms = ", ".join("'" + code.replace("'", "''") + "'" for code in catalogued_forms()) or "''"
     return {
         "facts": None,
+        "catalogued_facts": (
+            "SELECT f.id, f.submission_id, f.form, f.source, f.value FROM facts f "
+            f"WHERE f.form IN ({forms})"
+        ),
         "count_facts": (
             "SELECT f.id, f.submission_id, f.source, f.unit, f.value, f.value - CAST(f.value AS INTEGER) AS fraction "
-            f"FROM facts f WHERE f.value IS NOT NULL AND LOWER(f.unit) IN ({units})"
+            f"FROM facts f WHERE f.value IS NOT NULL AND LOWER(f.unit) IN ({units}) AND f.form IN ({forms})"
         ),
         "submission_facts": (
             "SELECT s.id AS submission_id, s.source, "
@@ -63,7 +75,8 @@ def asset_queries() -> dict[str, str | None]:
             "CASE WHEN SUM(CASE WHEN f.measure = 'plan' THEN 1 ELSE 0 END) "
             "<> SUM(CASE WHEN f.measure = 'actual' THEN 1 ELSE 0 END) "
             "THEN f.form || ' / ' || f.label || ' / ' || COALESCE(CAST(f.year AS VARCHAR(4)), 'Tổng số') END AS unpaired "
-            "FROM facts f JOIN submissions s ON s.id = f.submission_id WHERE s.is_current = TRUE "
+            "FROM facts f JOIN submissions s ON s.id = f.submission_id "
+            f"WHERE s.is_current = TRUE AND f.form IN ({forms}) "
             "GROUP BY f.submission_id, f.form, f.group_no, f.label, f.year"
         ),
         "references": (

@@ -201,6 +201,28 @@ def quarantine_section(engine: Engine) -> str:
             f'{_failure_rows(items, {})}</section>')
 
 
+def uncatalogued_section(engine: Engine) -> str:
+    """Tables no catalog form describes, read from their own layout: their facts are loaded under a key from the
+    table's title; `baocao forms draft` makes one a form."""
+    from tasks.review.expectations import catalogued_forms
+    from warehouse.queries import uncatalogued_tables
+
+    rows = uncatalogued_tables(engine, catalogued_forms())
+    if not rows:
+        return ""
+    body = "".join(
+        f'<tr><td>{escape(r["unit_name"] or "?")}</td><td>{escape(r["source"])}</td><td><code>{escape(r["form"])}'
+        f'</code></td><td class="n">{r["facts"]}</td><td class="n">{r["first_line"] or ""}</td></tr>' for r in rows)
+    note = both("Số liệu đã được đọc theo cấu trúc của chính bảng và lưu trong kho; tạo mẫu biểu bằng "
+                "baocao forms draft.", "Their numbers were read from the table itself and are in the warehouse; "
+                "make one a form with baocao forms draft.")
+    return (f'<section id="uncatalogued"><h2>{both("Bảng ngoài danh mục biểu", "Tables outside the form catalog")}</h2>'
+            f'<p>{note}</p>'
+            f'<table class="uncatalogued"><tr><th>{both("Đơn vị", "Unit")}</th><th>{both("Tệp", "File")}</th>'
+            f'<th>{both("Mã bảng", "Table key")}</th><th>{both("Số liệu", "Facts")}</th>'
+            f'<th>{both("Dòng đầu", "First line")}</th></tr>{body}</table></section>')
+
+
 def warehouse_section(engine: Engine, datadocs: Path | None, out: Path) -> str:
     """Failed warehouse expectations and the link to the checkpoint's Data Docs."""
     checks = [f for f in list_failures(engine) if f["rule"] == "expectation" and f["status"] != "resolved"]
@@ -233,7 +255,7 @@ def write_report(engine: Engine, out: Path, period: str | None = None, datadocs:
         if not periods:
             page.write(f'<p>{both("Kho dữ liệu chưa có báo cáo nào.", "The warehouse holds no report yet.")}</p>')
         scripts = "".join(f'<script src="{escape(src)}"></script>' for src in copy_scripts(out))
-        page.write(f'{quarantine_section(engine)}{warehouse_section(engine, datadocs, out)}'
+        page.write(f'{quarantine_section(engine)}{uncatalogued_section(engine)}{warehouse_section(engine, datadocs, out)}'
                    f'<script>{SCRIPT}</script>{scripts}<script>{embed_script()}</script></body></html>')
     partial.replace(index)  # a steward never opens half a page
     return index
