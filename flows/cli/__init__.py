@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import typer
 
-from flows.cli import analyst, district, operator, steward
+from flows.cli import analyst, district, maintenance, operator, steward
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="baocao: district reports in, checked facts out.")
 app.command()(district.check)
 for command in (operator.run, operator.rerun, operator.serve, operator.deploy, operator.synth, operator.summary,
                 operator.migrate):
+    app.command()(command)
+for command in (maintenance.rebuild, maintenance.backup, maintenance.restore):
     app.command()(command)
 app.command()(analyst.completeness)
 app.command()(analyst.export)
