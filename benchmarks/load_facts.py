@@ -56,7 +56,7 @@ def clones(templates: list[SubmissionResult], n: int) -> list[SubmissionResult]:
         meta = replace(base.document.meta, unit_code=unit.code, unit_name=unit.name, province_code=unit.province_code,
                        number=f"{1000 + i}/BC-UBND")
         out.append(replace(base, sha256=sha, document=replace(base.document, meta=meta, sha256=sha),
-                           facts=base.facts.assign(submission=sha), findings=list(base.findings)))
+                           facts=base.facts.assign(submission=sha), findings=list(base.findings), rows=None))
     return out
 
 
