@@ -79,6 +79,11 @@ def nightly_ingest(inbox: str | None = None, trigger: str = "manual") -> dict:
     outcomes: list[FileOutcome] = [FileOutcome(s.name, None, "quarantined", s.reason) for s in refused]
     seen: frozenset[str] = frozenset()
     ahead = None  # (intake, future of its reading) of the batch after the one being loaded
+    from flows.fanout import batch_deployment, fan_out
+
+    if deployment := batch_deployment():  # several workers: each batch a run of the pool's ingest-batch
+        outcomes += fan_out(files, deployment, run_id, settings.batch_size)
+        files = []
     for batch in [*batches(files, settings.batch_size), None]:
         upcoming = None
         if batch is not None:
