@@ -8,6 +8,7 @@ batches' runs as the warehouse recorded them.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import platform
 import time
@@ -19,8 +20,9 @@ from prefect.runtime import flow_run
 from config.settings import load_settings
 from flows.nightly import check, load, read, take_in
 from tasks.batch import batches
+from tasks.intake.archive import open_regular
 from tasks.intake.discover import InboxFile
-from tasks.load.submissions import FileOutcome
+from tasks.load.submissions import FileOutcome, known_ids
 from tasks.review.runs import finish_run, run_outcomes, start_run
 from warehouse.db import engine_for, upgrade
 
@@ -62,6 +64,21 @@ def ingest_batch(files: list[dict], parent_run_id: str | None = None) -> dict:
     return finish_run(engine, run_id, outcomes)
 
 
+def content_hash(path: Path) -> str | None:
+    """The SHA-256 of a file's bytes, streamed (None when it cannot be read: its batch will say why)."""
+    digest = hashlib.sha256()
+    try:
+        fd = open_regular(path)
+    except OSError:
+        return None
+    try:
+        while chunk := os.read(fd, 1 << 20):
+            digest.update(chunk)
+    finally:
+        os.close(fd)
+    return digest.hexdigest()
+
+
 def fan_out(files: list[InboxFile], deployment: str, parent_run_id: str, batch_size: int) -> list[FileOutcome]:
     """Submit one run of `deployment` per batch and wait for all, however long they queue for a worker. A batch
     whose run crashed or failed, or has been running longer than batch_timeout() (its worker died with it: the
@@ -79,6 +96,11 @@ def fan_out(files: list[InboxFile], deployment: str, parent_run_id: str, batch_s
         return str(run_deployment(deployment, parameters={"files": batch, "parent_run_id": parent_run_id},
                                   timeout=0, as_subflow=False).id)
 
+    engine = engine_for(load_settings().warehouse_url)
+    hashes = {f.path: content_hash(f.path) for f in files}
+    known = known_ids(engine, sorted({h for h in hashes.values() if h}))
+    skipped = [FileOutcome(f.name, hashes[f.path], "skipped", "already loaded") for f in files if hashes[f.path] in known]
+    files = [f for f in files if hashes[f.path] not in known]  # a night with nothing new submits no batch at all
     waiting = {submit(batch): (batch, 1) for batch in
                ([{"path": str(f.path), "name": f.name, "size": f.size} for f in b] for b in batches(files, batch_size))}
     logger.info("%d batches submitted to %s", len(waiting), deployment)
@@ -108,7 +130,7 @@ def fan_out(files: list[InboxFile], deployment: str, parent_run_id: str, batch_s
                     lost += batch
             if waiting:
                 time.sleep(2)
-    outcomes = run_outcomes(engine_for(load_settings().warehouse_url), done)
+    outcomes = skipped + run_outcomes(engine, done)
     seen = {o.source for o in outcomes}
     return outcomes + [FileOutcome(f["name"], None, "skipped", "its batch did not complete twice: the next run "
                                    "takes it again") for f in lost if f["name"] not in seen]
