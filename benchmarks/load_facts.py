@@ -31,7 +31,8 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from config.units import legacy_districts  # noqa: E402
-from tasks.load.submissions import FACTS, SUBMISSIONS, fact_rows, insert_rows, write_submission  # noqa: E402
+from tasks.load.chunk import write_submission  # noqa: E402
+from tasks.load.submissions import FACTS, SUBMISSIONS, fact_rows, insert_rows  # noqa: E402
 from warehouse.db import now  # noqa: E402
 from tasks.check.submission import SubmissionResult, process_submission  # noqa: E402
 from warehouse.db import engine_for, upgrade  # noqa: E402
@@ -56,7 +57,7 @@ def clones(templates: list[SubmissionResult], n: int) -> list[SubmissionResult]:
         meta = replace(base.document.meta, unit_code=unit.code, unit_name=unit.name, province_code=unit.province_code,
                        number=f"{1000 + i}/BC-UBND")
         out.append(replace(base, sha256=sha, document=replace(base.document, meta=meta, sha256=sha),
-                           facts=base.facts.assign(submission=sha), findings=list(base.findings)))
+                           facts=base.facts.assign(submission=sha), findings=list(base.findings), rows=None))
     return out
 
 

@@ -66,6 +66,12 @@ def deploy_to_pool(pool: str, working_dir: Path = ROOT, schedules: dict[str, dic
             name=POOL_DEPLOYMENT, work_pool_name=pool, **deployment_options(spec))
         for name, spec in schedules.items()
     ]
+    from flows.fanout import BATCH_FLOW, ENTRYPOINT
+
+    # the batches nightly-ingest fans out when BAOCAO_BATCH_DEPLOYMENT names this deployment (flows/fanout.py)
+    deployments.append(prefect_flow.from_source(source=str(working_dir), entrypoint=ENTRYPOINT).to_deployment(
+        name=POOL_DEPLOYMENT, work_pool_name=pool, tags=["baocao", "batch"],
+        description=f"{BATCH_FLOW}: one batch of a night's files, taken by any worker of the pool"))
     ids = deploy(*deployments, work_pool_name=pool, build=False, push=False, print_next_steps_message=False)
     return [str(i) for i in ids]
 

@@ -1,55 +1,21 @@
 """nightly-ingest: take in every new file of the inbox, read, check and load it batch by batch, then review."""
 from __future__ import annotations
 
-from pathlib import Path
 
-from prefect import flow, get_run_logger, task
-from prefect.cache_policies import NO_CACHE
+from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
 from config.settings import load_settings
+from flows.fanout import batch_deployment, fan_out
+from flows.stages import check, discover_submissions, load, read, take_in
 from flows.review import review_after_load
-from flows.shared import IO_RETRIES, publish_artifacts, trigger_of
+from flows.shared import publish_artifacts, trigger_of
 from flows.summary import progress_extra, summary_line
-from tasks.batch import Intake, batches, check_batch, load_batch, read_batch, take_batch
+from tasks.batch import batches
 from tasks.intake.archive import sweep_archive
-from tasks.intake.discover import InboxFile, discover_inbox
 from tasks.load.submissions import FileOutcome
 from tasks.review.runs import finish_run, start_run
 from warehouse.db import engine_for, upgrade
-
-
-@task(name="discover-submissions", **IO_RETRIES)
-def discover_submissions(inbox: str) -> tuple[list[InboxFile], list]:
-    """List the inbox (I/O: retried, so a share that is not mounted yet gets a few chances)."""
-    if not Path(inbox).is_dir():
-        raise FileNotFoundError(f"inbox {inbox} is not a folder: mount it, or set BAOCAO_INBOX to the folder "
-                                "districts' files arrive in")
-    return discover_inbox(Path(inbox))
-
-
-@task(name="take-in", **IO_RETRIES)
-def take_in(files: list[InboxFile], warehouse_url: str, archive_dir: str, seen: frozenset[str]) -> Intake:
-    """Archive a batch's bytes and skip what is loaded already."""
-    return take_batch(files, engine_for(warehouse_url), Path(archive_dir), seen)
-
-
-@task(name="read", cache_policy=NO_CACHE)
-def read(intake: Intake) -> list:
-    """Read, tabulate and check each document of the batch in a bounded worker process."""
-    return read_batch(intake)
-
-
-@task(name="check", cache_policy=NO_CACHE)
-def check(documents: list) -> list:
-    """The batch's contract and reconciliation checks, on one frame."""
-    return check_batch(documents)
-
-
-@task(name="load", **IO_RETRIES)
-def load(intake: Intake, results: list, warehouse_url: str, run_id: str) -> list[FileOutcome]:
-    """One transaction per file; a retry finds what the first try loaded and skips it."""
-    return load_batch(intake, results, engine_for(warehouse_url), run_id)
 
 
 def night_name() -> str:
@@ -83,6 +49,9 @@ def nightly_ingest(inbox: str | None = None, trigger: str = "manual") -> dict:
     outcomes: list[FileOutcome] = [FileOutcome(s.name, None, "quarantined", s.reason) for s in refused]
     seen: frozenset[str] = frozenset()
     ahead = None  # (intake, future of its reading) of the batch after the one being loaded
+    if deployment := batch_deployment():  # several workers: each batch a run of the pool's ingest-batch
+        outcomes += fan_out(files, deployment, run_id, settings.batch_size)
+        chunks = []
     for number, batch in enumerate([*chunks, None], start=1):
         upcoming = None
         if batch is not None:

@@ -17,9 +17,11 @@ from sqlalchemy import Engine
 from config.limits import load_limits
 from config.settings import load_settings
 from tasks.check.submission import ReadSubmission, SubmissionResult, check_read
-from tasks.intake.archive import Taken, sweep_archive, take_file
+from tasks.intake.archive import Taken, settle_archive, sweep_archive, take_file
 from tasks.intake.discover import InboxFile, discover_inbox
-from tasks.load.submissions import FileOutcome, known_ids, load_once, outcome_of, replace_submissions
+from tasks.load.chunk import arrivals_now, load_chunk
+from tasks.load.rebuild import lock_period_submissions, replace_period, stored_periods
+from tasks.load.submissions import FileOutcome, known_ids, outcome_of, replace_submissions
 from tasks.review.runs import finish_run, start_run
 from tasks.workers import oversized_result, process_many_isolated
 from warehouse import queries
@@ -52,14 +54,16 @@ def take_batch(files: list[InboxFile], engine: Engine, archive_dir: Path, seen: 
         pass
     intake = Intake()
     archived: list[tuple[int, InboxFile, Taken]] = []
+    pending: dict = {}  # written, not yet durable: settled at once for the batch
     for f in files:
         try:
-            taken = take_file(f, archive_dir, limits.max_file_bytes)
+            taken = take_file(f, archive_dir, limits.max_file_bytes, pending)
         except OSError as exc:
             intake.outcomes.append(FileOutcome(f.name, None, "quarantined", f"could not read the file: {exc.strerror}"))
             continue
         archived.append((len(intake.outcomes), f, taken))
         intake.outcomes.append(None)
+    settle_archive(pending, archive_dir)
     known = known_ids(engine, [taken.sha256 for _, _, taken in archived])
     seen = set(seen)  # the same bytes twice in one inbox load once
     for pos, f, taken in archived:
@@ -86,11 +90,14 @@ def check_batch(read: list[ReadSubmission | SubmissionResult]) -> list[Submissio
 
 
 def load_batch(intake: Intake, results: list[SubmissionResult], engine: Engine, run_id: str | None) -> list[FileOutcome]:
-    """Load each checked file in its own transaction; every file of the batch ends with an outcome."""
+    """Load the checked files in one transaction (one per file when another run gets in the way); every file of
+    the batch ends with an outcome."""
     outcomes = list(intake.outcomes)
     periods: set = set()  # the periods this batch has made sure of: one INSERT each, not one a file
-    for (pos, f, taken), result in zip(intake.pending, results):
-        refused = load_once(engine, result, archive_path=str(taken.archived), run_id=run_id, periods=periods)
+    arrivals = arrivals_now([(result, str(taken.archived)) for (_, _, taken), result in zip(intake.pending, results)],
+                            run_id)
+    refusals = load_chunk(engine, arrivals, periods)
+    for (pos, f, taken), result, refused in zip(intake.pending, results, refusals):
         if refused is None:
             outcomes[pos] = outcome_of(result)
         elif refused == "concurrent":
@@ -119,6 +126,39 @@ def rerun_period_rows(engine: Engine, period: str, unit: str | None = None) -> l
         results = check_read(read)
         replace_submissions(conn, results)
     return [outcome_of(r) for r in results]
+
+
+def read_archived(stored: list) -> list[ReadSubmission | SubmissionResult]:
+    """Read archived files again as the nightly run read them: one too large is quarantined without being read."""
+    limits = load_limits()
+    sizes = [Path(row.archive_path).stat().st_size for row in stored]
+    read = iter(process_many_isolated([(Path(row.archive_path).read_bytes(), row.source)
+                                       for row, size in zip(stored, sizes) if size <= limits.max_file_bytes],
+                                      limits=limits))
+    out = []
+    for row, size in zip(stored, sizes):
+        if size <= limits.max_file_bytes:
+            out.append(next(read))
+            continue
+        with open(row.archive_path, "rb") as fh:
+            head = fh.read(4096)
+        out.append(oversized_result(row.id, head, row.source, size, limits))
+    return out
+
+
+def rebuild_warehouse(engine: Engine, period: str | None = None) -> dict[str, int]:
+    """Recreate submissions, facts and findings from the archived bytes with today's catalog and rules, one
+    transaction per period (every period when None); returns the submissions rebuilt per period."""
+    with engine.connect() as conn:
+        periods = [period] if period else stored_periods(conn)
+    done: dict[str, int] = {}
+    for code in periods:
+        with engine.begin() as conn:
+            stored = lock_period_submissions(conn, code)
+            replace_period(conn, stored, check_read(read_archived(stored)))
+        done[code] = len(stored)
+        log.info("rebuilt %s: %d submissions", code, len(stored))
+    return done
 
 
 def ingest_inbox(inbox: Path, trigger: str = "manual") -> dict:

@@ -7,7 +7,7 @@ import os
 
 import typer
 
-from flows.cli import admin, analyst, district, forms, operator, steward
+from flows.cli import admin, analyst, district, forms, maintenance, operator, steward
 from flows.cli.errors import friendly
 
 app = typer.Typer(no_args_is_help=True, help="baocao: district reports in, checked facts out.")
@@ -42,6 +42,8 @@ def options(
 app.command()(friendly(district.check))
 for command in (operator.run, operator.rerun, operator.serve, operator.deploy, operator.synth, operator.summary,
                 operator.migrate):
+    app.command()(friendly(command))
+for command in (maintenance.rebuild, maintenance.backup, maintenance.restore):
     app.command()(friendly(command))
 app.command()(friendly(analyst.completeness))
 app.command()(friendly(analyst.export))

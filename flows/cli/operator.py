@@ -140,7 +140,8 @@ def deploy(
 
     _prefect_answers()
     ids = deploy_to_pool(pool)
-    typer.echo(f"{len(ids)} deployments on pool {pool}: nightly-ingest/{POOL_DEPLOYMENT}, rerun-period/{POOL_DEPLOYMENT}")
+    typer.echo(f"{len(ids)} deployments on pool {pool}: nightly-ingest/{POOL_DEPLOYMENT}, rerun-period/{POOL_DEPLOYMENT}, "
+               f"ingest-batch/{POOL_DEPLOYMENT}")
 
 
 def synth(

@@ -35,8 +35,10 @@ def open_regular(path: Path) -> int:
     return fd
 
 
-def take_file(f: InboxFile, archive_dir: Path, max_bytes: int) -> Taken:
-    """Stream one inbox file into the archive while hashing it; keep its bytes in memory only up to max_bytes."""
+def take_file(f: InboxFile, archive_dir: Path, max_bytes: int, pending: dict | None = None) -> Taken:
+    """Stream one inbox file into the archive while hashing it; keep its bytes in memory only up to max_bytes.
+
+    With `pending`, a small file is only written: settle_archive(pending) makes the batch durable at once."""
     archive_dir = Path(archive_dir)
     fd = open_regular(f.path)
     digest, chunks, size, spool, spool_path = hashlib.sha256(), [], 0, None, None
@@ -59,7 +61,7 @@ def take_file(f: InboxFile, archive_dir: Path, max_bytes: int) -> Taken:
     sha = digest.hexdigest()
     if spool is None:
         data = b"".join(chunks)
-        return Taken(sha, archive_bytes(data, archive_dir), size, data[:HEAD], data)
+        return Taken(sha, archive_bytes(data, archive_dir, pending), size, data[:HEAD], data)
     spool.flush()
     os.fsync(spool.fileno())
     spool.close()
@@ -111,17 +113,53 @@ def sweep_archive(archive_dir: Path, now: float | None = None) -> list[Path]:
     return swept
 
 
-def archive_bytes(data: bytes, archive_dir: Path) -> Path:
-    """Keep the raw bytes at archive/ab/<sha256>; written once, atomically, never rewritten."""
+def archive_bytes(data: bytes, archive_dir: Path, pending: dict | None = None) -> Path:
+    """Keep the raw bytes at archive/ab/<sha256>; written once, atomically, never rewritten.
+
+    With `pending` (target -> partial file), the bytes are written but neither synced nor renamed: the batch's
+    settle_archive does that for all its files with two syncs instead of one fsync a file."""
     sha = sha256_of(data)
     target = Path(archive_dir) / sha[:2] / sha
-    if target.exists():
+    if target.exists() or (pending is not None and target in pending):
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(f".tmp{os.getpid()}")
     with open(tmp, "wb") as fh:
         fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, target)
+        if pending is None:
+            fh.flush()
+            os.fsync(fh.fileno())
+    if pending is None:
+        os.replace(tmp, target)
+    else:
+        pending[target] = tmp
     return target
+
+
+def sync_filesystem(folder: Path) -> None:
+    """Flush every written byte of the file system holding `folder` to disk (syncfs; sync where it is missing)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            if libc.syncfs(fd) == 0:
+                return
+        finally:
+            os.close(fd)
+    except (OSError, AttributeError):
+        pass
+    os.sync()
+
+
+def settle_archive(pending: dict, archive_dir: Path) -> None:
+    """Make a batch's archived files durable under their final names: the bytes are on disk before any name
+    points at them, and the names before the warehouse records them."""
+    if not pending:
+        return
+    sync_filesystem(Path(archive_dir))
+    for target, tmp in pending.items():
+        os.replace(tmp, target)
+    sync_filesystem(Path(archive_dir))
+    pending.clear()

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import logging
+import operator
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import Connection, Engine, bindparam, delete, select, update
-from sqlalchemy.exc import IntegrityError
 
 from config.messages import finding, where
 from config.reporting import due_dates
@@ -60,7 +60,7 @@ def fact_rows(result: SubmissionResult) -> list[dict]:
 def finding_rows(result: SubmissionResult) -> list[dict]:
     rows = []
     for f in result.findings:
-        d = f.to_dict()
+        d = dict(vars(f))  # a flat record of scalars: dataclasses.asdict's deep copy cost 10 µs a finding
         d["group_no"] = d.pop("group")
         d["expected"] = None if d["expected"] is None else str(d["expected"])
         d["actual"] = None if d["actual"] is None else str(d["actual"])
@@ -73,16 +73,21 @@ FACT_INSERT_COLUMNS = [c.name for c in FACTS.columns if c.name != "id"]
 COPY_THRESHOLD = 500  # below this many rows a multi-row INSERT is as fast as COPY on PostgreSQL
 
 
-def insert_rows(conn: Connection, table, rows: list[dict]) -> None:
-    """Bulk insert: COPY on PostgreSQL for large fact batches, one executemany otherwise (SQLite, small batches)."""
+def insert_rows(conn: Connection, table, rows: list[dict], copy: bool = False) -> None:
+    """Bulk insert: COPY on PostgreSQL for a chunk's rows (`copy`) or large fact batches, one executemany otherwise
+    (SQLite, small batches)."""
     if not rows:
         return
-    if conn.dialect.name == "postgresql" and table is FACTS and len(rows) >= COPY_THRESHOLD:
-        columns = FACT_INSERT_COLUMNS
+    if conn.dialect.name == "postgresql" and (copy or (table is FACTS and len(rows) >= COPY_THRESHOLD)):
+        columns = [c.name for c in table.columns if c.name != "id"]
+        values = operator.itemgetter(*columns)
         with conn.connection.driver_connection.cursor() as cur:
-            with cur.copy(f"COPY facts ({', '.join(columns)}) FROM STDIN") as copy:
+            with cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as stream:
                 for row in rows:
-                    copy.write_row(tuple(row.get(c) for c in columns))
+                    try:
+                        stream.write_row(values(row))
+                    except KeyError:  # a row without some nullable column
+                        stream.write_row(tuple(row.get(c) for c in columns))
         return
     conn.execute(table.insert(), rows)
 
@@ -97,40 +102,6 @@ def ensure_period(conn: Connection, period: str | None) -> None:
     else:
         from sqlalchemy.dialects.sqlite import insert
     conn.execute(insert(PERIODS).values(**row).on_conflict_do_nothing(index_elements=["code"]))
-
-
-def write_submission(conn: Connection, result: SubmissionResult, *, archive_path: str | None,
-                     run_id: str | None, received_at: datetime, periods: set | None = None) -> None:
-    """Insert one submission with its facts and findings; supersede the current version of its report."""
-    meta = result.document.meta if result.document else None
-    key = natural_key(result)
-    version, supersedes = 1, None
-    if key is not None:
-        previous = conn.execute(
-            select(SUBMISSIONS.c.id, SUBMISSIONS.c.version)
-            .where(SUBMISSIONS.c.natural_key == key, SUBMISSIONS.c.is_current.is_(True))
-            .with_for_update()
-        ).first()
-        if previous is not None:
-            version, supersedes = previous.version + 1, previous.id
-            conn.execute(update(SUBMISSIONS).where(SUBMISSIONS.c.id == previous.id).values(is_current=False))
-    rows = fact_rows(result)
-    if meta is not None:
-        if periods is None or meta.period not in periods:
-            ensure_period(conn, meta.period)
-        add_restatements(conn, result, supersedes=supersedes, received_at=received_at, rows=rows)
-    conn.execute(SUBMISSIONS.insert().values(
-        id=result.sha256, source=result.source, archive_path=archive_path, format=result.format,
-        encoding=result.encoding, status=result.status, reason=result.reason,
-        unit_code=meta.unit_code if meta else None, unit_name=meta.unit_name if meta else None,
-        province_code=meta.province_code if meta else None, program=meta.program if meta else None,
-        period=meta.period if meta else None, report_number=meta.number if meta else None,
-        report_date=meta.date if meta else None, natural_key=key, version=version, supersedes=supersedes,
-        is_current=result.status != "quarantined", received_at=received_at, loaded_at=now(), run_id=run_id,
-        errors=_count(result, "error"), warnings=_count(result, "warning"),
-    ))
-    insert_rows(conn, FACTS, rows)
-    insert_rows(conn, FINDINGS, finding_rows(result))
 
 
 def earlier_values(conn: Connection, result: SubmissionResult, *, supersedes: str | None,
@@ -157,24 +128,31 @@ def earlier_values(conn: Connection, result: SubmissionResult, *, supersedes: st
     )
     if meta.program:
         query = query.where(s.c.program == meta.program)
-    found = conn.execute(query).all()
+    found = [row._asdict() for row in conn.execute(query)]
+    return pick_earlier(found, result, supersedes=supersedes, rows=rows)
+
+
+def pick_earlier(found: list[dict], result: SubmissionResult, *, supersedes: str | None,
+                 rows: list[dict] | None = None) -> dict[tuple, dict]:
+    """Per cell, the value to compare with among the unit's earlier facts `found` (see earlier_values)."""
+    meta = result.document.meta
     years_of: dict[str, set] = {}
     for row in found:
-        if row.year is not None:
-            years_of.setdefault(row.id, set()).add(row.year)
+        if row["year"] is not None:
+            years_of.setdefault(row["id"], set()).add(row["year"])
     rows = fact_rows(result) if rows is None else rows
     mine = {r["year"] for r in rows if r["year"] is not None}
     rank = {}
     values: dict[tuple, dict] = {}
     for row in found:
-        if row.year is None and row.id != supersedes and (row.period != meta.period
-                                                           or years_of.get(row.id, set()) != mine):
+        if row["year"] is None and row["id"] != supersedes and (row["period"] != meta.period
+                                                                 or years_of.get(row["id"], set()) != mine):
             continue
-        key = (row.form, row.indicator, row.year, row.measure)
-        order = (row.id == supersedes, row.report_date or date.min, row.received_at)
+        key = (row["form"], row["indicator"], row["year"], row["measure"])
+        order = (row["id"] == supersedes, row["report_date"] or date.min, row["received_at"])
         if key not in rank or order > rank[key]:
             rank[key] = order
-            values[key] = row._asdict()
+            values[key] = row
     return values
 
 
@@ -209,6 +187,11 @@ def add_restatements(conn: Connection, result: SubmissionResult, *, supersedes: 
     join the submission's findings and status."""
     rows = fact_rows(result) if rows is None else rows
     earlier = earlier_values(conn, result, supersedes=supersedes, received_at=received_at, rows=rows)
+    apply_earlier(result, rows, earlier)
+
+
+def apply_earlier(result: SubmissionResult, rows: list[dict], earlier: dict[tuple, dict]) -> None:
+    """Restatements and outliers against the unit's earlier figures join the submission's findings and status."""
     found = restatements(rows, earlier) + outliers(rows, earlier)
     if found:
         redone = {"restatement", "outlier_jump", "outlier_band"}
@@ -270,31 +253,6 @@ def outcome_of(result: SubmissionResult) -> FileOutcome:
         errors=_count(result, "error"), warnings=_count(result, "warning"), infos=_count(result, "info"),
         facts=len(result.facts),
     )
-
-
-def load_once(engine: Engine, result: SubmissionResult, *, archive_path: str | None,
-              run_id: str | None, periods: set | None = None) -> str | None:
-    """Write one submission in its own transaction: None once written, "concurrent" when another run loaded
-    the same bytes first, else why the warehouse refused it.
-
-    A concurrent run that loaded another version of the same report trips the unique index on current
-    natural keys; the second try then supersedes that version.
-    """
-    attempts = 10  # each retry re-reads the current version; more than a few runs racing on one report is rare
-    for attempt in range(1, attempts + 1):
-        try:
-            with engine.begin() as conn:
-                write_submission(conn, result, archive_path=archive_path, run_id=run_id, received_at=now(),
-                                 periods=periods)
-            if periods is not None and result.document is not None:
-                periods.add(result.document.meta.period)  # committed: later files of the batch skip the INSERT
-            return None
-        except IntegrityError as exc:
-            if known_ids(engine, [result.sha256]):
-                return "concurrent"
-            if attempt == attempts:
-                return str(exc.orig).splitlines()[0]
-    return None
 
 
 def record_run_files(engine: Engine, run_id: str, outcomes: list[FileOutcome]) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, func, select, update
 
 from tasks.load.submissions import FileOutcome, record_run_files
 from warehouse.db import now
-from warehouse.models import Fact, FindingRow, Run, Submission
+from warehouse.models import Fact, FindingRow, Run, RunFile, Submission
 
 RUNS = Run.__table__
 
@@ -103,3 +103,32 @@ def warehouse_summary(engine: Engine) -> dict:
         "facts": facts,
         "findings": {sev: n for sev, n in findings},
     }
+
+
+def run_outcomes(engine: Engine, flow_run_ids: list[str]) -> list[FileOutcome]:
+    """Every file's outcome as the finished runs of these Prefect flow runs recorded it, with the findings and facts
+    of the submission it loaded (a night's batches run elsewhere: the warehouse is where they report)."""
+    if not flow_run_ids:
+        return []
+    files = RunFile.__table__
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(files.c.source, files.c.sha256, files.c.outcome, files.c.reason)
+            .join(RUNS, RUNS.c.id == files.c.run_id)
+            .where(RUNS.c.flow_run_id.in_(flow_run_ids), RUNS.c.finished_at.is_not(None))
+            .order_by(files.c.id)).all()
+        shas = sorted({r.sha256 for r in rows if r.sha256 and r.outcome != "skipped"})
+        counts: dict[str, dict] = {sha: {"errors": 0, "warnings": 0, "infos": 0, "facts": 0} for sha in shas}
+        for start in range(0, len(shas), 500):
+            chunk = shas[start:start + 500]
+            s, f, g = Submission.__table__, Fact.__table__, FindingRow.__table__
+            for sid, errors, warnings in conn.execute(select(s.c.id, s.c.errors, s.c.warnings).where(s.c.id.in_(chunk))):
+                counts[sid].update(errors=errors, warnings=warnings)
+            for sid, n in conn.execute(select(g.c.submission_id, func.count()).where(
+                    g.c.submission_id.in_(chunk), g.c.severity == "info").group_by(g.c.submission_id)):
+                counts[sid]["infos"] = n
+            for sid, n in conn.execute(select(f.c.submission_id, func.count()).where(
+                    f.c.submission_id.in_(chunk)).group_by(f.c.submission_id)):
+                counts[sid]["facts"] = n
+    return [FileOutcome(r.source, r.sha256, r.outcome, r.reason,
+                        **(counts.get(r.sha256, {}) if r.outcome != "skipped" else {})) for r in rows]

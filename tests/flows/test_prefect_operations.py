@@ -359,7 +359,7 @@ def test_a_process_work_pool_and_a_worker_run_the_same_flow(ops, client):
 RETRY_PROBE = """
 import sys
 from pathlib import Path
-from flows.nightly import discover_submissions, ingest_batch
+from flows.stages import discover_submissions, take_in
 
 tmp = Path(sys.argv[1])
 (tmp / "warehouse.db").mkdir()  # a database SQLite cannot open: an I/O failure
@@ -375,7 +375,7 @@ print(" ".join(f"{s.type.value}:{s.state_details.task_run_id}" for s in states))
 
 
 def test_a_failing_database_is_retried_and_a_bug_is_not(ops, client, tmp_path):
-    from flows.nightly import discover_submissions, take_in
+    from flows.stages import discover_submissions, take_in
 
     # in a process of its own, so its task-run events go to this module's server whatever this process set up before
     probe = subprocess.run([sys.executable, "-c", RETRY_PROBE, str(tmp_path)], env=ops["env"], cwd=ROOT,

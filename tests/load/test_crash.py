@@ -50,7 +50,8 @@ def build_inbox(inbox: Path, seed: bytes, reports: int = 11, versions: int = 6) 
 
 
 def ingest_command(inbox: Path, var: Path, url: str) -> tuple[list[str], dict]:
-    env = {**os.environ, "BAOCAO_VAR": str(var), "BAOCAO_WAREHOUSE_URL": url}
+    # chunks of 8 files, one transaction each: kills land between chunks as well as inside one
+    env = {**os.environ, "BAOCAO_VAR": str(var), "BAOCAO_WAREHOUSE_URL": url, "BAOCAO_BATCH_SIZE": "8"}
     env.pop("BAOCAO_ARCHIVE", None)
     return [sys.executable, "-m", "tasks.batch", "--inbox", str(inbox)], env
 

@@ -287,7 +287,7 @@ def test_two_runs_loading_two_versions_at_once_leave_one_current(pg_url, seed_by
     import threading
     import time
 
-    from tasks.load.submissions import load_once, write_submission
+    from tasks.load.chunk import load_once, write_submission
     from warehouse.db import now
     from tasks.check.submission import process_submission
 

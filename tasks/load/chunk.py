@@ -1,0 +1,196 @@
+"""Load a chunk of checked submissions in one transaction: one version lookup, one history query, one COPY of
+facts and one of findings, however many files the chunk holds."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from tasks.check.submission import SubmissionResult
+from tasks.load.submissions import (
+    FACTS, FINDINGS, SUBMISSIONS, _count, apply_earlier, ensure_period, fact_rows, finding_rows, insert_rows,
+    known_ids, natural_key, pick_earlier,
+)
+from warehouse.db import now
+
+RETRYABLE_STATES = {"40P01", "40001"}  # deadlock, serialization failure: another run's chunk got in the way
+
+
+@dataclass
+class Arrival:
+    """One submission to write: its result, where its bytes are archived, when it was received, by which run."""
+
+    result: SubmissionResult
+    archive_path: str | None
+    received_at: datetime
+    run_id: str | None
+
+
+def arrivals_now(items: list[tuple[SubmissionResult, str | None]], run_id: str | None) -> list[Arrival]:
+    """The chunk's files received now, in order: strictly increasing times keep their order for restatements."""
+    out, last = [], None
+    for result, archive_path in items:
+        at = now()
+        if last is not None and at <= last:
+            at = last + timedelta(microseconds=1)
+        out.append(Arrival(result, archive_path, at, run_id))
+        last = at
+    return out
+
+
+def current_versions(conn: Connection, keys: list[str]) -> dict[str, tuple[str, int]]:
+    """natural key -> (id, version) of its current submission, locked until commit (sorted: no deadlock by order)."""
+    found: dict[str, tuple[str, int]] = {}
+    s = SUBMISSIONS
+    for start in range(0, len(keys), 500):
+        chunk = keys[start:start + 500]
+        query = (select(s.c.natural_key, s.c.id, s.c.version)
+                 .where(s.c.natural_key.in_(chunk), s.c.is_current.is_(True))
+                 .order_by(s.c.natural_key).with_for_update())
+        found.update({row.natural_key: (row.id, row.version) for row in conn.execute(query)})
+    return found
+
+
+def unit_history(conn: Connection, units: list[str]) -> dict[str, list[dict]]:
+    """unit -> the facts of its current submissions with an indicator and a value (what restatements compare with)."""
+    s, f = SUBMISSIONS, FACTS
+    history: dict[str, list[dict]] = {}
+    for start in range(0, len(units), 500):
+        query = (
+            select(s.c.unit_code, s.c.program, s.c.id, s.c.report_number, s.c.version, s.c.period, s.c.report_date,
+                   s.c.received_at, f.c.form, f.c.indicator, f.c.year, f.c.measure, f.c.value, f.c.source)
+            .join(s, s.c.id == f.c.submission_id)
+            .where(s.c.unit_code.in_(units[start:start + 500]), s.c.is_current.is_(True),
+                   f.c.indicator.is_not(None), f.c.value.is_not(None))
+        )
+        for row in conn.execute(query):
+            history.setdefault(row.unit_code, []).append(row._asdict())
+    return history
+
+
+def submission_row(a: Arrival, key: str | None, version: int, supersedes: str | None) -> dict:
+    """The submissions row of one arrival."""
+    r = a.result
+    meta = r.document.meta if r.document else None
+    return dict(
+        id=r.sha256, source=r.source, archive_path=a.archive_path, format=r.format, encoding=r.encoding,
+        status=r.status, reason=r.reason, unit_code=meta.unit_code if meta else None,
+        unit_name=meta.unit_name if meta else None, province_code=meta.province_code if meta else None,
+        program=meta.program if meta else None, period=meta.period if meta else None,
+        report_number=meta.number if meta else None, report_date=meta.date if meta else None, natural_key=key,
+        version=version, supersedes=supersedes, is_current=r.status != "quarantined", received_at=a.received_at,
+        loaded_at=now(), run_id=a.run_id, errors=_count(r, "error"), warnings=_count(r, "warning"),
+    )
+
+
+def write_chunk(conn: Connection, arrivals: list[Arrival], periods: set | None = None) -> None:
+    """Insert the arrivals with their facts and findings in `conn`'s transaction, each superseding the current
+    version of its report and compared with what its unit reported before (earlier arrivals of the chunk too)."""
+    metas = [a.result.document.meta if a.result.document else None for a in arrivals]
+    for period in sorted({m.period for m in metas if m is not None and m.period} - (periods or set())):
+        ensure_period(conn, period)
+    keys = [natural_key(a.result) for a in arrivals]
+    current = current_versions(conn, sorted({k for k in keys if k}))
+    history = unit_history(conn, sorted({m.unit_code for m in metas if m is not None and m.unit_code}))
+    live = {row["id"] for rows in history.values() for row in rows}  # current submissions among the history
+    stored_current = {sid for sid, _ in current.values()}
+    rows_out: dict[str, dict] = {}
+    retired: list[str] = []
+    facts_out: list[dict] = []
+    for a, meta, key in zip(arrivals, metas, keys):
+        r = a.result
+        version, supersedes = 1, None
+        if key is not None and key in current:
+            supersedes, previous = current.pop(key)
+            version = previous + 1
+            live.discard(supersedes)
+            if supersedes in rows_out:
+                rows_out[supersedes]["is_current"] = False
+            elif supersedes in stored_current:
+                retired.append(supersedes)
+        rows = fact_rows(r)
+        if meta is not None:
+            earlier = []
+            if meta.unit_code:
+                earlier = [row for row in history.get(meta.unit_code, ())
+                           if row["id"] != r.sha256 and (not meta.program or row["program"] == meta.program)
+                           and ((row["id"] in live and row["received_at"] < a.received_at) or row["id"] == supersedes)]
+            apply_earlier(r, rows, pick_earlier(earlier, r, supersedes=supersedes, rows=rows) if earlier else {})
+        row = submission_row(a, key, version, supersedes)
+        rows_out[r.sha256] = row
+        facts_out += rows
+        if row["is_current"]:
+            if key is not None:
+                current[key] = (r.sha256, version)
+            if meta is not None and meta.unit_code:
+                live.add(r.sha256)
+                history.setdefault(meta.unit_code, []).extend(
+                    dict(unit_code=meta.unit_code, program=meta.program, id=r.sha256, report_number=meta.number,
+                         version=version, period=meta.period, report_date=meta.date, received_at=a.received_at,
+                         form=f["form"], indicator=f["indicator"], year=f["year"], measure=f["measure"],
+                         value=f["value"], source=f["source"])
+                    for f in rows if f["indicator"] is not None and f["value"] is not None)
+    if retired:
+        conn.execute(update(SUBMISSIONS).where(SUBMISSIONS.c.id.in_(retired)).values(is_current=False))
+    conn.execute(SUBMISSIONS.insert(), list(rows_out.values()))
+    insert_rows(conn, FACTS, facts_out, copy=True)
+    insert_rows(conn, FINDINGS, [f for a in arrivals for f in finding_rows(a.result)], copy=True)
+
+
+def begin_writing(conn: Connection) -> None:
+    """On SQLite take the write lock first: a chunk that read under a stale snapshot could not write."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def load_chunk(engine: Engine, arrivals: list[Arrival], periods: set | None = None) -> list[str | None]:
+    """Write a chunk in one transaction; when another run got in the way (the same bytes, another version of a
+    report, a deadlock), roll it back and load its files one transaction each. Per file: None once written,
+    "concurrent" when another run loaded the same bytes, else why the warehouse refused it."""
+    if not arrivals:
+        return []
+    try:
+        with engine.begin() as conn:
+            begin_writing(conn)
+            write_chunk(conn, arrivals, periods)
+    except (IntegrityError, OperationalError) as exc:
+        if isinstance(exc, OperationalError) and getattr(exc.orig, "sqlstate", None) not in RETRYABLE_STATES:
+            raise
+        return [load_once(engine, a.result, archive_path=a.archive_path, run_id=a.run_id, periods=periods)
+                for a in arrivals]
+    if periods is not None:
+        periods |= {a.result.document.meta.period for a in arrivals if a.result.document is not None}
+    return [None] * len(arrivals)
+
+
+def write_submission(conn: Connection, result: SubmissionResult, *, archive_path: str | None,
+                     run_id: str | None, received_at: datetime, periods: set | None = None) -> None:
+    """Insert one submission with its facts and findings; supersede the current version of its report."""
+    write_chunk(conn, [Arrival(result, archive_path, received_at, run_id)], periods)
+
+
+def load_once(engine: Engine, result: SubmissionResult, *, archive_path: str | None,
+              run_id: str | None, periods: set | None = None) -> str | None:
+    """Write one submission in its own transaction: None once written, "concurrent" when another run loaded
+    the same bytes first, else why the warehouse refused it.
+
+    A concurrent run that loaded another version of the same report trips the unique index on current
+    natural keys; the second try then supersedes that version.
+    """
+    attempts = 10  # each retry re-reads the current version; more than a few runs racing on one report is rare
+    for attempt in range(1, attempts + 1):
+        try:
+            with engine.begin() as conn:
+                write_submission(conn, result, archive_path=archive_path, run_id=run_id, received_at=now(),
+                                 periods=periods)
+            if periods is not None and result.document is not None:
+                periods.add(result.document.meta.period)  # committed: later files of the batch skip the INSERT
+            return None
+        except IntegrityError as exc:
+            if known_ids(engine, [result.sha256]):
+                return "concurrent"
+            if attempt == attempts:
+                return str(exc.orig).splitlines()[0]
+    return None
