@@ -19,6 +19,7 @@ from config.settings import load_settings
 from tasks.check.submission import ReadSubmission, SubmissionResult, check_read
 from tasks.intake.archive import Taken, sweep_archive, take_file
 from tasks.intake.discover import InboxFile, discover_inbox
+from tasks.load.locks import locked_ids
 from tasks.load.submissions import FileOutcome, known_ids, load_once, outcome_of, replace_submissions
 from tasks.review.runs import finish_run, start_run
 from tasks.workers import oversized_result, process_many_isolated
@@ -115,10 +116,13 @@ def rerun_period_rows(engine: Engine, period: str, unit: str | None = None) -> l
     """Reprocess a period's current submissions from the archive; delete and reinsert their rows in ONE transaction."""
     with engine.begin() as conn:
         rows = queries.lock_period_archives(conn, period, unit)
-        read = process_many_isolated([(Path(row.archive_path).read_bytes(), row.source) for row in rows])
+        held = locked_ids(conn, [row.id for row in rows])  # approved numbers do not move under the province
+        read = process_many_isolated([(Path(row.archive_path).read_bytes(), row.source) for row in rows
+                                      if row.id not in held])
         results = check_read(read)
         replace_submissions(conn, results)
-    return [outcome_of(r) for r in results]
+    return [outcome_of(r) for r in results] + [
+        FileOutcome(row.source, row.id, "skipped", "approved: unapprove it to rerun") for row in rows if row.id in held]
 
 
 def ingest_inbox(inbox: Path, trigger: str = "manual") -> dict:

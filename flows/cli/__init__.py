@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import typer
 
-from flows.cli import admin, analyst, district, operator, steward
+from flows.cli import admin, analyst, approvals, district, operator, steward
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="baocao: district reports in, checked facts out.")
 app.command()(district.check)
@@ -19,6 +19,7 @@ app.add_typer(steward.failures_app, name="failures")
 app.command("report")(steward.report_cmd)
 app.add_typer(admin.users_app, name="users")
 app.command("desk")(admin.desk)
+app.add_typer(approvals.approvals_app, name="approvals")
 
 
 def main() -> None:  # pragma: no cover - the console script

@@ -13,6 +13,7 @@ from config.reporting import due_dates
 from contracts.findings import Finding
 from tasks.check.history import outliers_in
 from tasks.check.submission import SubmissionResult, fact_table_rows, status_for
+from tasks.load.locks import is_locked, next_version
 from warehouse.db import now
 from warehouse.models import Fact, FindingRow, Period, RunFile, Submission
 from warehouse.reference import period_row
@@ -111,9 +112,15 @@ def write_submission(conn: Connection, result: SubmissionResult, *, archive_path
             .where(SUBMISSIONS.c.natural_key == key, SUBMISSIONS.c.is_current.is_(True))
             .with_for_update()
         ).first()
+    # read after the lock on the current version: an approval committed meanwhile is seen
+    locked = meta is not None and is_locked(conn, meta.unit_code, meta.program, meta.period)
+    if key is not None:
         if previous is not None:
             version, supersedes = previous.version + 1, previous.id
-            conn.execute(update(SUBMISSIONS).where(SUBMISSIONS.c.id == previous.id).values(is_current=False))
+            if not locked:
+                conn.execute(update(SUBMISSIONS).where(SUBMISSIONS.c.id == previous.id).values(is_current=False))
+        if locked:
+            version = next_version(conn, key)
     rows = fact_rows(result)
     if meta is not None:
         if periods is None or meta.period not in periods:
@@ -126,7 +133,8 @@ def write_submission(conn: Connection, result: SubmissionResult, *, archive_path
         province_code=meta.province_code if meta else None, program=meta.program if meta else None,
         period=meta.period if meta else None, report_number=meta.number if meta else None,
         report_date=meta.date if meta else None, natural_key=key, version=version, supersedes=supersedes,
-        is_current=result.status != "quarantined", received_at=received_at, loaded_at=now(), run_id=run_id,
+        is_current=result.status != "quarantined" and not locked, pending=locked and result.status != "quarantined",
+        received_at=received_at, loaded_at=now(), run_id=run_id,
         errors=_count(result, "error"), warnings=_count(result, "warning"),
     ))
     insert_rows(conn, FACTS, rows)
