@@ -8,6 +8,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.runtime import flow_run
 
 from config.settings import load_settings
+from flows.notices import notify_stewards
 from flows.review import review_after_load
 from flows.shared import IO_RETRIES, publish_artifacts, trigger_of
 from tasks.batch import Intake, batches, check_batch, load_batch, read_batch, take_batch
@@ -92,6 +93,7 @@ def nightly_ingest(inbox: str | None = None, trigger: str = "manual") -> dict:
     summary = finish_run(engine, run_id, outcomes)
     review_after_load(settings.warehouse_url, changed=summary["loaded"] + summary["flagged"] + summary["quarantined"] > 0)
     publish_artifacts(summary, outcomes, "nightly-ingest")
+    notify_stewards(settings.warehouse_url, run_id, loaded=summary["loaded"] + summary["flagged"] > 0)
     logger.info("files %(files_seen)s: loaded %(loaded)s, flagged %(flagged)s, skipped %(skipped)s, "
                 "quarantined %(quarantined)s; errors %(errors)s, warnings %(warnings)s", summary)
     return summary
