@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from contracts.vietnamese import format_number
 from flows.desk import reruns
 from tasks.review import approvals, desk
 
@@ -39,7 +40,7 @@ def approvals_router(engine, render, checked) -> APIRouter:
         state = reruns.rerun_state(rerun) if rerun and reruns.api_url() else None
         return render(request, "approvals.html", period=period, periods=periods, rows=rows, note=note,
                       refused=refused, may_approve=account.role in APPROVERS, rerun=state,
-                      rerun_key=secrets.token_hex(8), province=province)
+                      rerun_key=secrets.token_hex(8), province=province, num=format_number)
 
     @router.post("/approvals/approve")
     def approve(request: Request, account=Depends(approver), period: str = Form(...),

@@ -162,8 +162,10 @@ def test_accept_is_refused_until_every_unit_of_the_province_is_approved(warehous
     with pytest.raises(ApprovalError) as refused:
         accept(engine, PERIOD, "12", "province")
     assert "8 of 8 unit(s) not approved" in str(refused.value) and "109 Phong Thổ (ready, blocked)" in str(refused.value)
+    with pytest.raises(ApprovalError, match="Mường Tè \\(107\\) sent no report"):
+        approve(engine, PERIOD, "107", "approver1")  # waiting: nothing to approve
     waive_errors(warehouse_url)
-    approve(engine, PERIOD, "109", "approver1")
+    approve(engine, PERIOD, "Phong Thổ", "approver1")  # by name as well as by code
     with pytest.raises(ApprovalError) as refused:
         accept(engine, PERIOD, "12", "province")
     assert "7 of 8 unit(s) not approved" in str(refused.value) and "(waiting)" in str(refused.value)

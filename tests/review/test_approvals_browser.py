@@ -94,7 +94,7 @@ def test_approve_on_the_desk_see_the_lock_and_the_pending_version(browser, seed_
         assert pending.is_visible()
         assert pending.locator(".changed").inner_text() == "1"
         text = pending.inner_text()
-        assert "Số lớp" in text and "2018" in text and "8.0 → 7.0" in text and "L173:C9" in text
+        assert "Số lớp" in text and "2018" in text and "8 → 7" in text and "L173:C9" in text
         assert so_lop_2018(url) == [(8.0,)]  # the lock holds in the views
 
         page.select_option("#unapprove-unit", "109")
