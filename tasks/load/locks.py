@@ -14,9 +14,18 @@ def is_locked(conn: Connection, unit_code: str | None, program: str | None, peri
     """Whether this unit's report for the program and period is approved, so a new version must wait."""
     if not (unit_code and period):
         return False
+    serialize_approval(conn, unit_code, program, period)
     a = APPROVALS
     return conn.execute(select(a.c.unit_code).where(
         a.c.unit_code == unit_code, a.c.program == (program or NO_PROGRAM), a.c.period == period)).first() is not None
+
+
+def serialize_approval(conn: Connection, unit_code: str, program: str | None, period: str) -> None:
+    """On PostgreSQL, an approval and a load of the same unit x program x period take turns (a transaction-scoped
+    advisory lock), so a report with a new number cannot become current while the unit is being approved."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(%s))",
+                             (f"approval:{unit_code}|{program or NO_PROGRAM}|{period}",))
 
 
 def next_version(conn: Connection, natural_key: str) -> int:

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from config.reporting import period_spec
 from contracts.vietnamese import fold
 from tasks.check.completeness import expected_units
+from tasks.load.locks import serialize_approval
 from tasks.review.audit import record
 from warehouse.approval_models import NO_PROGRAM, Acceptance, Approval
 from warehouse.db import now
@@ -170,7 +171,8 @@ def approve(engine: Engine, period: str, unit: str, who: str, program: str | Non
     with engine.begin() as conn:
         code, name, province = _resolve_unit(conn, unit, period)
         program = _program_of(conn, period, code, program)
-        current = _current(conn, code, program, period, lock=True)  # a concurrent load waits for this approval
+        serialize_approval(conn, code, program, period)  # a concurrent load waits for this approval
+        current = _current(conn, code, program, period, lock=True)
         if not current:
             raise ApprovalError(f"{name} ({code}) sent no report for {program} {period}: nothing to approve")
         state = _unit_state(conn, code, name, program, period, province)
@@ -198,6 +200,7 @@ def unapprove(engine: Engine, period: str, unit: str, who: str, reason: str, pro
     with engine.begin() as conn:
         code, name, province = _resolve_unit(conn, unit, period)
         program = _program_of(conn, period, code, program)
+        serialize_approval(conn, code, program, period)  # a load in flight finishes as pending first, then is promoted
         state = _unit_state(conn, code, name, program, period, province)
         if state.state == "accepted":
             raise ApprovalError(f"the province accepted {program} {period} (by {state.accepted_by}): unaccept it "
