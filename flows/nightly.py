@@ -7,6 +7,7 @@ from prefect.runtime import flow_run
 
 from config.settings import load_settings
 from flows.fanout import batch_deployment, fan_out
+from flows.notices import notify_stewards
 from flows.stages import check, discover_submissions, load, read, take_in
 from flows.review import review_after_load
 from flows.shared import publish_artifacts, trigger_of
@@ -69,5 +70,6 @@ def nightly_ingest(inbox: str | None = None, trigger: str = "manual") -> dict:
     logger.info("review: warehouse checks, failure queue, report", extra=progress_extra(stage="review"))
     review_after_load(settings.warehouse_url, changed=summary["loaded"] + summary["flagged"] + summary["quarantined"] > 0)
     publish_artifacts(summary, outcomes, "nightly-ingest")
+    notify_stewards(settings.warehouse_url, run_id, loaded=summary["loaded"] + summary["flagged"] > 0)
     logger.info(summary_line(summary))
     return summary

@@ -20,6 +20,7 @@ from tasks.check.submission import ReadSubmission, SubmissionResult, check_read
 from tasks.intake.archive import Taken, settle_archive, sweep_archive, take_file
 from tasks.intake.discover import InboxFile, discover_inbox
 from tasks.load.chunk import arrivals_now, load_chunk
+from tasks.load.locks import locked_ids
 from tasks.load.rebuild import lock_period_submissions, replace_period, stored_periods
 from tasks.load.submissions import FileOutcome, known_ids, outcome_of, replace_submissions
 from tasks.review.runs import finish_run, start_run
@@ -122,10 +123,13 @@ def rerun_period_rows(engine: Engine, period: str, unit: str | None = None) -> l
     """Reprocess a period's current submissions from the archive; delete and reinsert their rows in ONE transaction."""
     with engine.begin() as conn:
         rows = queries.lock_period_archives(conn, period, unit)
-        read = process_many_isolated([(Path(row.archive_path).read_bytes(), row.source) for row in rows])
+        held = locked_ids(conn, [row.id for row in rows])  # approved numbers do not move under the province
+        read = process_many_isolated([(Path(row.archive_path).read_bytes(), row.source) for row in rows
+                                      if row.id not in held])
         results = check_read(read)
         replace_submissions(conn, results)
-    return [outcome_of(r) for r in results]
+    return [outcome_of(r) for r in results] + [
+        FileOutcome(row.source, row.id, "skipped", "approved: unapprove it to rerun") for row in rows if row.id in held]
 
 
 def read_archived(stored: list) -> list[ReadSubmission | SubmissionResult]:

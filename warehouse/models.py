@@ -129,6 +129,7 @@ class Submission(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     supersedes: Mapped[str | None] = mapped_column(String(64))
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)
+    pending: Mapped[bool] = mapped_column(Boolean, default=False)  # held behind an approved version (0005)
     received_at: Mapped[datetime] = mapped_column(DateTime)
     loaded_at: Mapped[datetime] = mapped_column(DateTime)
     run_id: Mapped[str | None] = mapped_column(String(36))

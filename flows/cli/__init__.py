@@ -7,7 +7,7 @@ import os
 
 import typer
 
-from flows.cli import admin, analyst, district, forms, maintenance, operator, steward
+from flows.cli import admin, analyst, approvals, district, forms, maintenance, operator, steward
 from flows.cli.errors import friendly
 
 app = typer.Typer(no_args_is_help=True, help="baocao: district reports in, checked facts out.")
@@ -57,6 +57,9 @@ for group in (admin.users_app, forms.forms_app):
 app.add_typer(admin.users_app, name="users")
 app.add_typer(forms.forms_app, name="forms")
 app.command("desk")(friendly(admin.desk))
+for info in approvals.approvals_app.registered_commands:
+    info.callback = friendly(info.callback)
+app.add_typer(approvals.approvals_app, name="approvals")
 
 
 def main() -> None:  # pragma: no cover - the console script

@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.background import BackgroundTask
 
+from flows.desk.approvals import approvals_router
 from flows.desk.security import (COOKIE, CSRF_HEADER, LOGIN_COOKIE, DeskSettings, LoginThrottle, local_path, new_token,
                                  same_token)
 from tasks.review import accounts, desk
@@ -368,6 +369,7 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
         return Response("\ufeff" + body, media_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": 'attachment; filename="audit.csv"'})
 
+    app.include_router(approvals_router(engine, render, checked))
     return app
 
 

@@ -13,6 +13,7 @@ from tasks.load.submissions import (
     FACTS, FINDINGS, SUBMISSIONS, _count, apply_earlier, ensure_period, fact_rows, finding_rows, insert_rows,
     known_ids, natural_key, pick_earlier,
 )
+from tasks.load.locks import is_locked, next_version
 from warehouse.db import now
 
 RETRYABLE_STATES = {"40P01", "40001"}  # deadlock, serialization failure: another run's chunk got in the way
@@ -99,10 +100,20 @@ def write_chunk(conn: Connection, arrivals: list[Arrival], periods: set | None =
     rows_out: dict[str, dict] = {}
     retired: list[str] = []
     facts_out: list[dict] = []
+    locks: dict[tuple, bool] = {}  # unit x program x period -> approved: what arrives for it waits as pending
+    newest: dict[str, int] = {}  # versions given in this chunk, pending ones included
     for a, meta, key in zip(arrivals, metas, keys):
         r = a.result
         version, supersedes = 1, None
-        if key is not None and key in current:
+        place = (meta.unit_code, meta.program, meta.period) if meta is not None else None
+        if place is not None and place not in locks:
+            locks[place] = is_locked(conn, *place)
+        locked = place is not None and locks[place]
+        if locked and key is not None:  # compared with the approved version, which stays current
+            supersedes = current[key][0] if key in current else None
+            version = max(next_version(conn, key), newest.get(key, 0) + 1,
+                          (current[key][1] + 1) if key in current else 1)
+        elif key is not None and key in current:
             supersedes, previous = current.pop(key)
             version = previous + 1
             live.discard(supersedes)
@@ -119,6 +130,10 @@ def write_chunk(conn: Connection, arrivals: list[Arrival], periods: set | None =
                            and ((row["id"] in live and row["received_at"] < a.received_at) or row["id"] == supersedes)]
             apply_earlier(r, rows, pick_earlier(earlier, r, supersedes=supersedes, rows=rows) if earlier else {})
         row = submission_row(a, key, version, supersedes)
+        row["pending"] = locked and r.status != "quarantined"
+        row["is_current"] = row["is_current"] and not locked
+        if key is not None:
+            newest[key] = max(newest.get(key, 0), version)
         rows_out[r.sha256] = row
         facts_out += rows
         if row["is_current"]:

@@ -87,6 +87,8 @@ def period_charts(rows: list[dict], limit: int = 12) -> list[dict]:
         title = f"{form.replace('BIEU_', 'Biểu ')} — {group + '. ' if group else ''}{label}"
         measured = [{"unit_name": r.get("unit_name") or r.get("unit_code"), "measure": m, "value": r.get(m)}
                     for r in items for m in ("plan", "actual")]
-        specs.append(plan_vs_actual_spec(measured, title=title[:80], unit=unit))
+        spec = plan_vs_actual_spec(measured, title=title[:80], unit=unit)
+        spec["width"] = "container"  # the desk's page is as wide as the phone or the screen it is read on
+        specs.append(spec)
     return specs
 

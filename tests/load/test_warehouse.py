@@ -78,7 +78,7 @@ def test_alembic_upgrade_head_then_downgrade_on_an_empty_database(kind, request)
     names = inspect(engine)
     assert TABLES <= set(names.get_table_names())
     assert VIEWS <= set(names.get_view_names())
-    assert rows(url, "SELECT version_num FROM alembic_version") == [("0004",)]
+    assert rows(url, "SELECT version_num FROM alembic_version") == [("0005",)]
     subprocess.run([*alembic, "downgrade", "base"], cwd=ROOT, env=env, check=True, capture_output=True)
     engine.dispose()
     names = inspect(engine)
