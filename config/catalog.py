@@ -129,10 +129,15 @@ def _form(raw: dict) -> Form:
     )
 
 
-@lru_cache(maxsize=4)
 def load_forms(forms_dir: str | None = None) -> dict[str, Form]:
-    """Every form of config/forms/, by code."""
-    folder = Path(forms_dir) if forms_dir else config_path("forms")
+    """Every form of config/forms/ (or of BAOCAO_CONFIG's forms/ when the steward has one), by code."""
+    return _forms_in(str(Path(forms_dir) if forms_dir else config_path("forms")))
+
+
+@lru_cache(maxsize=4)
+def _forms_in(folder: str) -> dict[str, Form]:
+    """The forms of one folder, parsed once per process."""
+    folder = Path(folder)
     forms = {}
     for path in sorted(folder.glob("*.yaml")):
         form = _form(yaml.safe_load(path.read_text(encoding="utf-8")))
@@ -162,3 +167,6 @@ def program_for(text: str) -> str | None:
         if any(fold(k) in folded for k in program["keywords"]):
             return program["code"]
     return None
+
+
+load_forms.cache_clear = _forms_in.cache_clear  # tests that edit a forms folder read it afresh
