@@ -97,7 +97,10 @@ def approvals_router(engine, render, checked) -> APIRouter:
 
     @router.get("/approvals/reruns/{flow_run_id}", response_class=HTMLResponse)
     def rerun_status(request: Request, flow_run_id: str):
-        """The rerun's state, for htmx to poll until it is final."""
-        return render(request, "approvals_rerun.html", rerun=reruns.rerun_state(flow_run_id))
+        """The rerun's state, for htmx to poll until it is final; an id that is no run is not found."""
+        state = reruns.rerun_state(flow_run_id)
+        if state is None:
+            raise HTTPException(status_code=404)
+        return render(request, "approvals_rerun.html", rerun=state)
 
     return router

@@ -43,11 +43,21 @@ def request_rerun(period: str, unit: str | None = None, *, key: str | None = Non
             "url": None, "summary": summary}
 
 
-def rerun_state(flow_run_id: str) -> dict:
-    """The state of a rerun on the server, for the desk to show until it is final."""
-    from prefect.client.orchestration import get_client
+def rerun_state(flow_run_id: str) -> dict | None:
+    """The state of a rerun on the server, for the desk to show until it is final; None when there is no such run."""
+    import uuid
 
-    with get_client(sync_client=True) as client:
-        run = client.read_flow_run(flow_run_id)
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    try:
+        uuid.UUID(flow_run_id)
+    except ValueError:
+        return None
+    try:
+        with get_client(sync_client=True) as client:
+            run = client.read_flow_run(flow_run_id)
+    except ObjectNotFound:
+        return None
     return {"mode": "server", "flow_run_id": str(run.id), "name": run.name, "state": run.state.name,
             "final": bool(run.state.is_final()), "url": run_link(str(run.id))}
