@@ -2,11 +2,9 @@
 pending version with its changed cell once the district's corrected file arrives."""
 from __future__ import annotations
 
-import os
 import threading
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -17,23 +15,8 @@ from tests.steward_setup import load_inbox
 from warehouse.db import engine_for
 
 pytestmark = pytest.mark.slow
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
 
 
-@pytest.fixture()
-def browser():
-    if not Path(CHROMIUM).is_file():
-        if os.environ.get("CI"):
-            pytest.fail("CI must provide chromium (.ci/run installs it)")
-        pytest.skip("no /usr/bin/chromium: apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 def serve_desk(url: str):

@@ -1,7 +1,6 @@
 """The steward's report in a real browser (Debian's chromium via Playwright), from disk, with the network off."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -10,24 +9,9 @@ from tasks.review.steward import review_warehouse
 
 from tests.steward_setup import INBOX, ROOT, load_inbox
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
 OUTPUT = ROOT / "tests" / "output"
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).is_file():
-        if os.environ.get("CI"):
-            pytest.fail("CI must provide chromium (.ci/run installs it)")
-        pytest.skip("no /usr/bin/chromium: apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
