@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
+from prefect.utilities.annotations import quote
 
 from config.settings import load_settings
 from flows.fanout import batch_deployment, fan_out
 from flows.notices import notify_stewards
-from flows.stages import check, discover_submissions, load, read, take_in
+from flows.stages import check_and_load, discover_submissions, read, take_in
 from flows.review import review_after_load
 from flows.shared import publish_artifacts, trigger_of
 from flows.summary import progress_extra, summary_line
@@ -56,12 +57,12 @@ def nightly_ingest(inbox: str | None = None, trigger: str = "manual") -> dict:
     for number, batch in enumerate([*chunks, None], start=1):
         upcoming = None
         if batch is not None:
-            intake = take_in(batch, settings.warehouse_url, str(settings.archive_dir), seen)
+            intake = take_in(batch, settings.warehouse_url, str(settings.archive_dir), quote(seen))
             seen |= intake.hashes
-            upcoming = (intake, read.submit(intake))
+            upcoming = (intake, read.submit(quote(intake)))
         if ahead is not None:
             intake, reading = ahead
-            outcomes += load(intake, check(reading.result()), settings.warehouse_url, run_id)
+            outcomes += check_and_load(intake, reading, settings.warehouse_url, run_id)
             done += len(intake.outcomes)
             logger.info("batch %d of %d loaded: %d of %d files done", number - 1, len(chunks), done, total,
                         extra=progress_extra(done=done, stage=f"batch {min(number, len(chunks))} of {len(chunks)}"))

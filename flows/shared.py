@@ -45,8 +45,12 @@ def new_error_findings(outcomes: list[FileOutcome], limit: int = 500) -> list[di
 
 
 def artifact_key(flow_name: str, kind: str) -> str:
-    """One key per deployment (and one for in-process runs), so the UI shows each deployment's history."""
-    return f"{flow_name}-{deployment.name or 'local'}-{kind}".lower().replace("_", "-")
+    """One key per deployment (and one for in-process runs), so the UI shows each deployment's history.
+
+    An in-process run is known from its context: asking `prefect.runtime.deployment` would ask the API (~2 s)."""
+    context = FlowRunContext.get()
+    served = context is not None and context.flow_run is not None and context.flow_run.deployment_id is not None
+    return f"{flow_name}-{(served and deployment.name) or 'local'}-{kind}".lower().replace("_", "-")
 
 
 def publish_artifacts(summary: dict, outcomes: list[FileOutcome], flow_name: str) -> None:

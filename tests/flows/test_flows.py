@@ -66,3 +66,11 @@ def test_a_nightly_run_shows_its_stages_as_task_runs(prefect_harness, baocao_env
     assert counts["read"] == counts["check"] == counts["load"] == 2
     assert {"check-expectations", "sync-failure-queue", "write-report"} <= set(counts)
     assert all(run.state.is_completed() for run in task_runs)
+    # the edges read → check → load survive the batch being handed over in `quote` (kept with wait_for)
+    by_id = {run.id: run.name.rsplit("-", 1)[0] for run in task_runs}
+    for run in task_runs:
+        upstream = {by_id.get(i.id) for inputs in run.task_inputs.values() for i in inputs if hasattr(i, "id")}
+        if run.name.startswith("check-") and not run.name.startswith("check-expectations"):
+            assert "read" in upstream, (run.name, run.task_inputs)
+        if run.name.startswith("load-"):
+            assert "check" in upstream, (run.name, run.task_inputs)
