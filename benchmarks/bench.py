@@ -24,6 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from benchmarks.results import RESULTS, write_section  # noqa: E402
 PY = sys.executable
 from flows.environment import prefect_defaults, prefect_server  # noqa: E402
 SEED = ROOT.parent / "shared" / "seed" / "000_7690d259663c1765.txt"
@@ -139,7 +140,7 @@ def main() -> None:
     parser.add_argument("--no-server", action="store_true", help="skip the fixed cost against a running server")
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, one repetition: checks the script runs")
-    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "RESULTS.md"))
+    parser.add_argument("--out", default=str(RESULTS))
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.naive_sizes, args.reps, args.naive_reps = "20,40,100", "10,20", 1, "1,1"
@@ -233,7 +234,7 @@ def main() -> None:
         results.update(machine=machine(), load_before=load_before, load_after=os.getloadavg(),
                        elapsed_s=time.time() - started, sizes=sizes, naive_sizes=naive_sizes, reps=args.reps,
                        synth_s=synth_s, corpus_errors=len(manifest["errors"]), quick=args.quick)
-        Path(args.out).write_text(render(results), encoding="utf-8")
+        write_section("bench", render(results), args.out, first=True)
         Path(args.out).with_suffix(".json").write_text(
             json.dumps({k: v for k, v in results.items() if k != "profile"}, indent=1, default=str) + "\n")
         log(f"wrote {args.out}")

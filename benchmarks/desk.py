@@ -25,7 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-RESULTS = ROOT / "benchmarks" / "RESULTS.md"
+from benchmarks.results import RESULTS, write_section  # noqa: E402
 PASSWORD = "benchmark password 5000"
 TARGETS = {"/queue": 150.0, "/failures/{id}": 200.0}
 
@@ -183,13 +183,6 @@ def section(results: dict[str, dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_section(text: str) -> None:
-    """Put the Desk section into RESULTS.md, replacing an earlier one."""
-    old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
-    kept = re.sub(r"\n## Desk\n.*?(?=\n## |\Z)", "\n", old, flags=re.S).rstrip("\n")
-    RESULTS.write_text(kept + "\n\n" + text, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sqlite", help="URL of a loaded SQLite warehouse")
@@ -202,7 +195,7 @@ def main() -> None:
             results[kind] = measure(url, args.requests)
             print(kind, results[kind]["rows"], flush=True)
     text = section(results)
-    write_section(text)
+    write_section("desk", text)
     print(text)
 
 

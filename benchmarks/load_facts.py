@@ -27,6 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from benchmarks.results import RESULTS, write_section  # noqa: E402
 
 from sqlalchemy import create_engine, text  # noqa: E402
 
@@ -37,8 +38,6 @@ from warehouse.db import now  # noqa: E402
 from tasks.check.submission import SubmissionResult, process_submission  # noqa: E402
 from warehouse.db import engine_for, upgrade  # noqa: E402
 
-RESULTS = ROOT / "benchmarks" / "RESULTS.md"
-BEGIN, END = "<!-- load_facts: begin -->", "<!-- load_facts: end -->"
 
 
 def demo_results() -> list[SubmissionResult]:
@@ -140,17 +139,6 @@ def server_versions(pg_base: str | None) -> dict[str, str]:
     return out
 
 
-def write_section(section: str) -> None:
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    current = RESULTS.read_text(encoding="utf-8") if RESULTS.is_file() else "# Benchmarks\n"
-    block = f"{BEGIN}\n{section.rstrip()}\n{END}"
-    if BEGIN in current and END in current:
-        current = current[:current.index(BEGIN)] + block + current[current.index(END) + len(END):]
-    else:
-        current = current.rstrip() + "\n\n" + block + "\n"
-    RESULTS.write_text(current, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--submissions", type=int, default=300)
@@ -197,7 +185,7 @@ def main() -> None:
         lines.append(f"| {kind} | {what} | {facts:,.0f} | {median:,.0f} | {', '.join(f'{r:,.0f}' for r in runs)} |")
     if not pg_base:
         lines += ["", "PostgreSQL was not measured: set BAOCAO_BENCH_PG_URL."]
-    write_section("\n".join(lines))
+    write_section("load_facts", "\n".join(lines))
     print(f"wrote {RESULTS}")
 
 

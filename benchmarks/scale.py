@@ -25,6 +25,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from benchmarks.results import RESULTS, write_section  # noqa: E402
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from load_facts import Database, machine, server_versions  # noqa: E402
@@ -33,8 +34,6 @@ from sqlalchemy import text  # noqa: E402
 from warehouse.db import engine_for  # noqa: E402
 
 PY = sys.executable
-RESULTS = ROOT / "benchmarks" / "RESULTS.md"
-BEGIN, END = "<!-- scale: begin -->", "<!-- scale: end -->"
 
 # Runs a command; writes "<wall s> <cpu s of its tree> <max RSS KiB of its largest process> <exit code>".
 _MEASURE = r"""
@@ -207,16 +206,6 @@ def render(r: dict) -> str:
     return "\n".join(lines)
 
 
-def write_section(section: str) -> None:
-    current = RESULTS.read_text(encoding="utf-8") if RESULTS.is_file() else "# Benchmarks\n"
-    block = f"{BEGIN}\n{section.rstrip()}\n{END}"
-    if BEGIN in current and END in current:
-        current = current[:current.index(BEGIN)] + block + current[current.index(END) + len(END):]
-    else:
-        current = current.rstrip() + "\n\n" + block + "\n"
-    RESULTS.write_text(current, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=5000, help="reports in the night, the rerun and the rebuild")
@@ -245,7 +234,7 @@ def main() -> None:
                 r["simulation"] = simulate(pg_base, templates_from(corpus, min(args.n, 200)), args.simulate)
                 print("simulation", json.dumps(r["simulation"]), flush=True)
     r.update(load_after=os.getloadavg()[0], machine=machine(), versions=server_versions(pg_base))
-    write_section(render(r))
+    write_section("scale", render(r))
     if args.out:
         Path(args.out).write_text(json.dumps(r, indent=1, default=str))
     print(f"wrote {RESULTS}")

@@ -88,7 +88,7 @@ def prefect_server(env: dict[str, str], *, cwd: Path | str | None = None, log: P
             time.sleep(0.5)
         yield api
     finally:
-        _stop(proc)
+        stop_group(proc)
         if log:
             output.close()
 
@@ -103,7 +103,7 @@ def _healthy(api: str) -> bool:
         return False
 
 
-def _stop(proc: subprocess.Popen, grace: float = 20) -> None:
+def stop_group(proc: subprocess.Popen, grace: float = 20) -> None:
     """SIGTERM to the group, then SIGKILL after `grace` seconds: a server must never outlive its user."""
     for sig in (signal.SIGTERM, signal.SIGKILL):
         try:

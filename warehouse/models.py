@@ -7,6 +7,7 @@ The views, created and dropped by the migrations, one line each (VIEWS below).
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 from sqlalchemy import (
     JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text,
@@ -16,6 +17,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 class Base(DeclarativeBase):
     pass
+
+
+# the two columns most tables start with, declared once
+RowId = Annotated[int, mapped_column(Integer, primary_key=True, autoincrement=True)]
+OfSubmission = Annotated[str, mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)]
 
 
 class ReportingUnit(Base):
@@ -145,8 +151,8 @@ class Fact(Base):
         UniqueConstraint("submission_id", "source", "measure", name="uq_facts_cell"),
         Index("ix_facts_lookup", "form", "indicator", "year", "measure"),
     )
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    id: Mapped[RowId]
+    submission_id: Mapped[OfSubmission]
     form: Mapped[str] = mapped_column(String(16))
     group_no: Mapped[str | None] = mapped_column(String(8))
     label: Mapped[str] = mapped_column(Text)
@@ -167,8 +173,8 @@ class FindingRow(Base):
     """One row per failure of one rule at one place in one submission."""
 
     __tablename__ = "findings"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"), index=True)
+    id: Mapped[RowId]
+    submission_id: Mapped[OfSubmission]
     rule: Mapped[str] = mapped_column(String(40))
     severity: Mapped[str] = mapped_column(String(8), index=True)
     form: Mapped[str | None] = mapped_column(String(16))
@@ -189,7 +195,7 @@ class RunFile(Base):
     """One row per file a run saw, and what became of it (loaded, flagged, skipped, quarantined)."""
 
     __tablename__ = "run_files"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[RowId]
     run_id: Mapped[str] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
     source: Mapped[str] = mapped_column(String(255))
     sha256: Mapped[str | None] = mapped_column(String(64))
@@ -235,7 +241,7 @@ class FailureEvent(Base):
     """One row per change of a failure's status: who, when, from, to, and why."""
 
     __tablename__ = "failure_events"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[RowId]
     failure_id: Mapped[str] = mapped_column(ForeignKey("failures.id", ondelete="CASCADE"), index=True)
     at: Mapped[datetime] = mapped_column(DateTime)
     who: Mapped[str] = mapped_column(String(80))
@@ -248,7 +254,7 @@ class ExpectationFinding(Base):
     """One row per failed warehouse expectation in the latest checkpoint (replaced by each checkpoint)."""
 
     __tablename__ = "expectation_findings"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[RowId]
     checked_at: Mapped[datetime] = mapped_column(DateTime)
     asset: Mapped[str] = mapped_column(String(80))
     expectation: Mapped[str] = mapped_column(String(120))
@@ -291,7 +297,7 @@ class AuditRow(Base):
 
     __tablename__ = "audit"
     __table_args__ = (Index("ix_audit_object", "object_type", "object_id"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[RowId]
     at: Mapped[datetime] = mapped_column(DateTime)
     who: Mapped[str] = mapped_column(String(80))
     action: Mapped[str] = mapped_column(String(24))  # ack | waive | reopen | assign | comment | user_add | …

@@ -5,6 +5,7 @@ import getpass
 import json
 import os
 from enum import Enum
+from typing import Annotated, Optional
 
 import typer
 
@@ -68,71 +69,45 @@ def list_cmd(
     typer.echo(", ".join(f"{n} {s}" for s, n in counts.items()))
 
 
-@approvals_app.command("approve")
-def approve_cmd(
-    period: str = typer.Option(..., "--period"),
-    unit: str = typer.Option(..., "--unit", help="GSO code (or name) of the unit."),
-    program: str = typer.Option(None, "--program"),
-    by: str = typer.Option(None, "--by", help="Who approves ($USER by default)."),
-) -> None:
-    """Approve a unit's report; refused (exit 1) while nothing is received or error failures are open."""
-    from tasks.review.approvals import ApprovalError, approve
+Period = Annotated[str, typer.Option("--period", help="Reporting period, YYYY or YYYY-YYYY.")]
+Unit = Annotated[str, typer.Option("--unit", help="GSO code (or name) of the unit.")]
+Province = Annotated[str, typer.Option("--province", help="GSO code of the province.")]
+Reason = Annotated[str, typer.Option("--reason", help="Why (kept in the audit table).")]
+Program = Annotated[Optional[str], typer.Option("--program", help="Program code (config/reporting.yaml by default).")]
+By = Annotated[Optional[str], typer.Option("--by", help="Who decides ($USER by default).")]
+
+
+def _decide(action: str, *args):
+    """Call tasks.review.approvals.<action>(engine, *args); a refusal is one line on stderr and exit 1."""
+    from tasks.review import approvals
 
     try:
-        row = approve(_engine(), period, unit, _who(by), program)
-    except ApprovalError as exc:
+        return getattr(approvals, action)(_engine(), *args)
+    except approvals.ApprovalError as exc:
         _refused(exc)
-    typer.echo(_line(row))
+
+
+@approvals_app.command("approve")
+def approve_cmd(period: Period, unit: Unit, program: Program = None, by: By = None) -> None:
+    """Approve a unit's report; refused (exit 1) while nothing is received or error failures are open."""
+    typer.echo(_line(_decide("approve", period, unit, _who(by), program)))
 
 
 @approvals_app.command("unapprove")
-def unapprove_cmd(
-    period: str = typer.Option(..., "--period"),
-    unit: str = typer.Option(..., "--unit"),
-    reason: str = typer.Option(..., "--reason", help="Why (kept in the audit table)."),
-    program: str = typer.Option(None, "--program"),
-    by: str = typer.Option(None, "--by"),
-) -> None:
+def unapprove_cmd(period: Period, unit: Unit, reason: Reason, program: Program = None, by: By = None) -> None:
     """Unapprove a unit's report: its newest pending version becomes current."""
-    from tasks.review.approvals import ApprovalError, unapprove
-
-    try:
-        row = unapprove(_engine(), period, unit, _who(by), reason, program)
-    except ApprovalError as exc:
-        _refused(exc)
-    typer.echo(_line(row))
+    typer.echo(_line(_decide("unapprove", period, unit, _who(by), reason, program)))
 
 
 @approvals_app.command("accept")
-def accept_cmd(
-    period: str = typer.Option(..., "--period"),
-    province: str = typer.Option(..., "--province", help="GSO code of the province."),
-    program: str = typer.Option(None, "--program"),
-    by: str = typer.Option(None, "--by"),
-) -> None:
+def accept_cmd(period: Period, province: Province, program: Program = None, by: By = None) -> None:
     """Accept the province's period; refused (exit 1) until every unit that must report is approved."""
-    from tasks.review.approvals import ApprovalError, accept
-
-    try:
-        done = accept(_engine(), period, province, _who(by), program)
-    except ApprovalError as exc:
-        _refused(exc)
+    done = _decide("accept", period, province, _who(by), program)
     typer.echo(f"accepted {done['program']} {period} for province {province}: {done['units']} unit(s)")
 
 
 @approvals_app.command("unaccept")
-def unaccept_cmd(
-    period: str = typer.Option(..., "--period"),
-    province: str = typer.Option(..., "--province"),
-    reason: str = typer.Option(..., "--reason"),
-    program: str = typer.Option(None, "--program"),
-    by: str = typer.Option(None, "--by"),
-) -> None:
+def unaccept_cmd(period: Period, province: Province, reason: Reason, program: Program = None, by: By = None) -> None:
     """Withdraw the province's acceptance; its units stay approved."""
-    from tasks.review.approvals import ApprovalError, unaccept
-
-    try:
-        unaccept(_engine(), period, province, _who(by), reason, program)
-    except ApprovalError as exc:
-        _refused(exc)
+    _decide("unaccept", period, province, _who(by), reason, program)
     typer.echo(f"unaccepted {period} for province {province}")

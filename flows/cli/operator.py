@@ -3,18 +3,22 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from flows.environment import prefect_env
+
+# the options `run` and `rerun` share when they ask a Prefect server to run a deployment
+Wait = Annotated[bool, typer.Option("--wait/--no-wait", help="With --via-server: wait for the run to finish.")]
+Deployment = Annotated[str, typer.Option("--deployment", help="With --via-server: baocao (served) or baocao-pool.")]
 
 
 def run(
     inbox: Path = typer.Option(None, "--inbox", help="Inbox folder (default: BAOCAO_INBOX or examples/inbox)."),
     via_server: bool = typer.Option(False, "--via-server", help="Ask the Prefect server (PREFECT_API_URL) to run "
                                     "the nightly-ingest deployment instead of running it in this process."),
-    wait: bool = typer.Option(True, "--wait/--no-wait", help="With --via-server: wait for the run to finish."),
-    deployment: str = typer.Option("baocao", "--deployment", help="With --via-server: baocao (served) or baocao-pool."),
+    wait: Wait = True, deployment: Deployment = "baocao",
 ) -> None:
     """Run the nightly flow by hand (Prefect, ephemeral unless PREFECT_API_URL is set)."""
     prefect_env()
@@ -70,8 +74,8 @@ def rerun(
                                     "the rerun-period deployment: queued behind any other rerun, shown in the UI."),
     key: str = typer.Option(None, "--key", help="With --via-server: idempotency key (default: flow, parameters and "
                             "the current minute, so a double click starts one run)."),
-    wait: bool = typer.Option(True, "--wait/--no-wait", help="With --via-server: wait for the run to finish."),
-    deployment: str = typer.Option("baocao", "--deployment", help="With --via-server: baocao (served) or baocao-pool."),
+    wait: Wait = True,
+    deployment: Deployment = "baocao",
 ) -> None:
     """Reprocess one period's current submissions from the archive, in-process or on the server."""
     prefect_env()

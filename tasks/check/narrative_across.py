@@ -239,6 +239,17 @@ def _measure(before: str, after: str, percent: bool, cfg: dict) -> str | None:
 
 # --- the checks ----------------------------------------------------------------------------------
 
+def _span(interval: tuple[float, float]) -> str:
+    """An interval of households as a steward reads it: 1.234–1.240."""
+    return f"{_fmt(interval[0])}–{_fmt(interval[1])}"
+
+
+def _base_finding(line: int, expected, actual, area: tuple[str, str], detail_vi: str, detail_en: str) -> Finding:
+    """A base that rates and counts imply does not agree with another statement's (narrative_base)."""
+    return finding("narrative_base", source=f"L{line}", line=line, expected=expected, actual=actual,
+                   area_vi=area[0], area_en=area[1], detail_vi=detail_vi, detail_en=detail_en)
+
+
 def _fmt(value: float, decimals: int = 0) -> str:
     """A computed figure the Vietnamese way: 1.057.284."""
     return format_number(round(value, decimals)) if decimals else format_number(round(value))
@@ -321,18 +332,14 @@ def _share_base(rate_total: Statement, rates: list[Statement]) -> list[Finding]:
         if base is None or (base[1] >= whole[0] and base[0] <= whole[1]):
             continue
         at_whole = rate.pair.value / ((whole[0] + whole[1]) / 2) * 100
-        return [finding(
-            "narrative_base", source=f"L{rate.line}", line=rate.line, expected=round(at_whole, 2), actual=rate.value,
-            area_vi="Các phần 'trong đó'", area_en="The 'of which' parts",
-            detail_vi=(f"{rate_total.pair.raw} hộ với tỷ lệ {_pct(rate_total.raw)} ứng với tổng số khoảng "
-                       f"{_fmt(whole[0])}–{_fmt(whole[1])} hộ; với tổng đó {rate.pair.raw} hộ là "
-                       f"{_pct_value(at_whole, [rate])}, không phải {_pct(rate.raw)} "
-                       f"(tỷ lệ này ứng với {_fmt(base[0])}–{_fmt(base[1])} hộ)."),
-            detail_en=(f"{rate_total.pair.raw} households at {_pct(rate_total.raw)} imply a base of "
-                       f"{_fmt(whole[0])}–{_fmt(whole[1])}; at that base {rate.pair.raw} households are "
-                       f"{_pct_value(at_whole, [rate])}, not {_pct(rate.raw)} "
-                       f"(which implies {_fmt(base[0])}–{_fmt(base[1])})."),
-        )]
+        stated, implied = _pct(rate.raw), _pct_value(at_whole, [rate])
+        return [_base_finding(rate.line, round(at_whole, 2), rate.value, ("Các phần 'trong đó'", "The 'of which' parts"),
+                              f"{rate_total.pair.raw} hộ với tỷ lệ {_pct(rate_total.raw)} ứng với tổng số khoảng "
+                              f"{_span(whole)} hộ; với tổng đó {rate.pair.raw} hộ là {implied}, không phải {stated} "
+                              f"(tỷ lệ này ứng với {_span(base)} hộ).",
+                              f"{rate_total.pair.raw} households at {_pct(rate_total.raw)} imply a base of "
+                              f"{_span(whole)}; at that base {rate.pair.raw} households are {implied}, not {stated} "
+                              f"(which implies {_span(base)}).")]
     return []
 
 
@@ -364,18 +371,13 @@ def check_region_sums(statements: list[Statement]) -> list[Finding]:
         high = sum(b[1] for b in bases)
         complete = len(paired) == len(regions)
         if low > whole_base[1] or (complete and high < whole_base[0]):
-            out.append(finding(
-                "narrative_base", source=f"L{whole.line}", line=whole.line, expected=round(low), actual=round(whole_base[1]),
-                area_vi="Cả nước", area_en="The whole country",
-                detail_vi=(f"tỷ lệ {_pct(whole.pair.raw)} với {whole.raw} hộ ứng với tổng số "
-                           f"{_fmt(whole_base[0])}–{_fmt(whole_base[1])} hộ, nhưng tỷ lệ và số hộ của "
-                           f"{len(paired)} vùng (dòng {', '.join(sorted({str(p.line) for p in paired}))}) ứng với "
-                           f"tổng số {_fmt(low)}–{_fmt(high)} hộ."),
-                detail_en=(f"{_pct(whole.pair.raw)} with {whole.raw} households implies a base of "
-                           f"{_fmt(whole_base[0])}–{_fmt(whole_base[1])}, but the rates and counts of "
-                           f"{len(paired)} regions (lines {', '.join(sorted({str(p.line) for p in paired}))}) imply "
-                           f"{_fmt(low)}–{_fmt(high)} households together."),
-            ))
+            lines, n = ", ".join(sorted({str(p.line) for p in paired})), len(paired)
+            out.append(_base_finding(
+                whole.line, round(low), round(whole_base[1]), ("Cả nước", "The whole country"),
+                f"tỷ lệ {_pct(whole.pair.raw)} với {whole.raw} hộ ứng với tổng số {_span(whole_base)} hộ, nhưng tỷ lệ "
+                f"và số hộ của {n} vùng (dòng {lines}) ứng với tổng số {_span((low, high))} hộ.",
+                f"{_pct(whole.pair.raw)} with {whole.raw} households implies a base of {_span(whole_base)}, but the "
+                f"rates and counts of {n} regions (lines {lines}) imply {_span((low, high))} households together."))
     return out
 
 

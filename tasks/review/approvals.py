@@ -42,15 +42,17 @@ class UnitApproval:
     program: str
     period: str
     state: str  # waiting | ready | approved | accepted
+    blocking: list[str] = field(default_factory=list)  # ids of the open error failures
+    # the current report, and the versions waiting behind it when it is approved
     submission_id: str | None = None
     report_number: str | None = None
     version: int | None = None
+    pending: list[dict] = field(default_factory=list)
+    # who decided, when
     approved_by: str | None = None
     approved_at: datetime | None = None
     accepted_by: str | None = None
     accepted_at: datetime | None = None
-    blocking: list[str] = field(default_factory=list)  # ids of the open error failures
-    pending: list[dict] = field(default_factory=list)  # versions waiting behind the approved one
 
     @property
     def blocked(self) -> bool:

@@ -8,7 +8,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -28,16 +27,9 @@ pytestmark = pytest.mark.integration
 
 def stop(proc: subprocess.Popen) -> None:
     """Stop a process we started and everything it started (its own process group), even if it is gone already."""
-    for sig, grace in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            break
-        try:
-            proc.wait(timeout=grace)
-            break
-        except subprocess.TimeoutExpired:
-            continue
+    from flows.environment import stop_group
+
+    stop_group(proc, grace=15)
 
 
 @pytest.fixture(scope="module")
