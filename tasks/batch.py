@@ -7,6 +7,7 @@ dozen times); nightly-ingest adds retries, artifacts and the read-ahead of one b
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 from dataclasses import dataclass, field
@@ -50,6 +51,7 @@ class Intake:
 def take_batch(files: list[InboxFile], engine: Engine, archive_dir: Path, seen: frozenset[str] = frozenset()) -> Intake:
     """Archive each file's bytes and skip what the warehouse holds already (one query a batch) or what this run
     took in before (`seen`: the hashes of its earlier batches, which may not be loaded yet)."""
+    freeze_startup()
     limits = load_limits()
     with engine.connect():  # an unreachable warehouse fails the batch (retried) before any file is taken in
         pass
@@ -106,7 +108,28 @@ def load_batch(intake: Intake, results: list[SubmissionResult], engine: Engine, 
         else:
             outcomes[pos] = FileOutcome(f.name, taken.sha256, "quarantined", f"the warehouse refused it: {refused}")
         log.info("%s %s", outcomes[pos].outcome, f.name)
+    collect_garbage()
     return outcomes
+
+
+_FROZEN = False
+
+
+def freeze_startup() -> None:
+    """Before the first batch: what the process holds now (imports, caches, ~200 000 objects) moves to the permanent
+    generation, so the collection after each batch scans only what the run made (120 ms a collection without)."""
+    global _FROZEN
+    if not _FROZEN:
+        gc.collect()
+        gc.freeze()
+        _FROZEN = True
+
+
+def collect_garbage() -> None:
+    """A full cyclic collection after each loaded batch. Under Prefect a batch leaves reference cycles that only a
+    full collection frees, and full collections are rare: the flow's peak memory grew with N (563 MiB at
+    N = 5 000, 465 MiB collecting after each batch)."""
+    gc.collect()
 
 
 def ingest_files(files: list[InboxFile], engine: Engine, archive_dir: Path, run_id: str | None) -> list[FileOutcome]:
