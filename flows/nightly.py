@@ -9,7 +9,7 @@ from prefect.utilities.annotations import quote
 from config.settings import load_settings
 from flows.fanout import batch_deployment, fan_out
 from flows.notices import notify_stewards
-from flows.stages import check_and_load, discover_submissions, read, take_in
+from flows.stages import check_and_load, discover_submissions, read_ahead, take_in
 from flows.review import review_after_load
 from flows.shared import publish_artifacts, trigger_of
 from flows.summary import progress_extra, summary_line
@@ -59,7 +59,7 @@ def nightly_ingest(inbox: str | None = None, trigger: str = "manual") -> dict:
         if batch is not None:
             intake = take_in(batch, settings.warehouse_url, str(settings.archive_dir), quote(seen))
             seen |= intake.hashes
-            upcoming = (intake, read.submit(quote(intake)))
+            upcoming = (intake, read_ahead(intake))
         if ahead is not None:
             intake, reading = ahead
             outcomes += check_and_load(intake, reading, settings.warehouse_url, run_id)

@@ -2,7 +2,8 @@
 
 A batch's documents and results (tens of thousands of cells) are handed from task to task wrapped in Prefect's
 `quote`: unwrapped, Prefect walks every nested element of a task's parameters to find upstream futures, which
-cost ~70 ms a file (make bench, session 4). The graph's edges are kept with `wait_for` instead."""
+cost ~70 ms a file in make bench. The graph's edges are kept with `wait_for` instead. The helpers below do the
+wrapping, so the flows never hand a batch to a task themselves."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -50,6 +51,11 @@ def check(documents: list) -> list:
 def load(intake: Intake, results: list, warehouse_url: str, run_id: str) -> list[FileOutcome]:
     """One transaction per file; a retry finds what the first try loaded and skips it."""
     return load_batch(intake, results, engine_for(warehouse_url), run_id)
+
+
+def read_ahead(intake: Intake) -> PrefectFuture:
+    """Start reading a batch in its worker; the flow checks and loads the batch before while it reads."""
+    return read.submit(quote(intake))
 
 
 def check_and_load(intake: Intake, reading: PrefectFuture, warehouse_url: str, run_id: str) -> list[FileOutcome]:
