@@ -160,9 +160,10 @@ def load_programs() -> list[dict]:
     return read_yaml("programs.yaml")["programs"]
 
 
-def program_for(text: str) -> str | None:
-    """The program a report belongs to, by the keywords of config/programs.yaml."""
-    folded = fold(text)
+def program_for(text: str, title: str | None = None) -> str | None:
+    """The program a report belongs to, by the keywords of config/programs.yaml in its title and the first
+    5 000 characters of its text (folded whole: the reader has folded it already to find the unit)."""
+    folded = " ".join(filter(None, [fold(title) if title else None, fold(text)[:5000]]))
     for program in load_programs():
         if any(fold(k) in folded for k in program["keywords"]):
             return program["code"]

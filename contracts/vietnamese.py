@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 _SPACES = re.compile(r"[ \t\u00a0\u202f]+")
-_VIETNAMESE_MARKS = re.compile("[\u0300-\u036f]+")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
@@ -21,15 +20,34 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text).replace("\u00a0", " ").replace("\u202f", " ")
 
 
+def _fold_table() -> dict[int, str | None]:
+    """What folding does to each character below U+3000, as one str.translate table: combining marks dropped,
+    đ -> d, every character that is not a word character (nor %) a space."""
+    word = re.compile(r"[\w%]")
+    table: dict[int, str | None] = {}
+    for cp in range(0x3000):
+        ch = chr(cp)
+        if unicodedata.category(ch) == "Mn":
+            table[cp] = None
+        elif not word.match(ch):
+            table[cp] = " "
+    table[ord("đ")] = "d"
+    return table
+
+
+_FOLD = _fold_table()
+_NOT_WORD = re.compile(r"[^\w%]+")
+
+
 @lru_cache(maxsize=2048)  # labels, headers and a report's narrative are folded again and again
 def fold(text: str) -> str:
     """A matching key: lower case, no diacritics (đ -> d), punctuation dropped, spaces collapsed."""
-    decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d"))
-    # Vietnamese marks are all in U+0300-U+036F: drop them by regex, then ask unicodedata only about
-    # the few other non-ASCII characters left (a per-character loop is most of a report's read time).
-    bare = _NON_ASCII.sub(_drop_mark, _VIETNAMESE_MARKS.sub("", decomposed))
-    bare = re.sub(r"[^\w%]+", " ", bare)
-    return _SPACES.sub(" ", bare).strip()
+    # one translate of the decomposed text does marks and punctuation (regex substitutions with a match every
+    # few characters were most of a report's read time); characters past the table (rare) take the long way
+    bare = unicodedata.normalize("NFD", text.lower()).translate(_FOLD)
+    if not bare.isascii():
+        bare = _NOT_WORD.sub(" ", _NON_ASCII.sub(_drop_mark, bare))
+    return " ".join(bare.split())
 
 
 def squash(text: str) -> str:

@@ -32,6 +32,33 @@ def narrative_config() -> dict:
     return read_yaml("narrative.yaml")
 
 
+@dataclass(frozen=True)
+class _Patterns:
+    """narrative.yaml's expressions, compiled once: a report has ~100 figures, each asked about all of them."""
+
+    units: tuple[str, ...]
+    unit_after: re.Pattern  # one group per unit, longest first: the first that matches is the loop's answer
+    sentence_end: re.Pattern
+    not_a_figure: re.Pattern
+    any_year: re.Pattern
+    year: re.Pattern
+    year_range: re.Pattern
+
+
+_YEAR = re.compile(r"(19|20)\d\d")
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> _Patterns:
+    cfg = narrative_config()
+    units = tuple(sorted(cfg["units"], key=len, reverse=True))
+    return _Patterns(
+        units=units,
+        unit_after=re.compile(r"\s*(?:" + "|".join(f"({re.escape(u)})" for u in units) + r")(?!\w)", re.IGNORECASE),
+        sentence_end=re.compile(cfg["sentence_end_re"]), not_a_figure=re.compile(cfg["not_a_figure_re"]),
+        any_year=re.compile(cfg["any_year_re"]), year=re.compile(cfg["year_re"]), year_range=re.compile(cfg["range_re"]))
+
+
 @dataclass
 class _Spot:
     """A figure with the text around it, for the checks (not kept)."""
@@ -49,14 +76,12 @@ class _Spot:
 
 def read_figures(doc: Document) -> list[_Spot]:
     """Every number of the narrative with its unit, phrase, sentence, line and span."""
-    cfg = narrative_config()
-    units = sorted(cfg["units"], key=len, reverse=True)
-    end_re = re.compile(cfg["sentence_end_re"])
+    pat = _patterns()
     spots: list[_Spot] = []
     n_sentence = 0
     for b_index, block in enumerate(doc.blocks):
         text = block.text
-        bounds = [0] + [m.end() for m in end_re.finditer(text)] + [len(text)]
+        bounds = [0] + [m.end() for m in pat.sentence_end.finditer(text)] + [len(text)]
         sentences = [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
         for m in _TOKEN.finditer(text):
             raw, start, end = m[0].strip(), m.start(), m.end()
@@ -64,17 +89,17 @@ def read_figures(doc: Document) -> list[_Spot]:
                 continue  # a heading's number: "1. Thuận lợi"
             number = parse_number(raw)
             digits = m[1]
-            if number.kind == "number" and not number.percent and re.fullmatch(r"(19|20)\d\d", digits):
+            if number.kind == "number" and not number.percent and _YEAR.fullmatch(digits):
                 continue  # a year
-            if re.search(cfg["not_a_figure_re"], fold(text[max(0, start - 30):start])):
+            if pat.not_a_figure.search(fold(text[max(0, start - 30):start])):
                 continue  # a day, a month, an annex or program number
             s_index, (s_start, s_end) = next(
                 ((i, s) for i, s in enumerate(sentences) if s[0] <= start < s[1]), (0, (0, len(text))))
             sentence = text[s_start:s_end].strip()
             tail = text[end:s_end]
-            unit = "%" if number.percent else next(
-                (u for u in units if re.match(rf"\s*{re.escape(u)}(?!\w)", tail, re.IGNORECASE)), None)
-            year, ambiguous = _year_of(text[s_start:start], cfg)
+            after = None if number.percent else pat.unit_after.match(tail)
+            unit = "%" if number.percent else (pat.units[after.lastindex - 1] if after else None)
+            year, ambiguous = _year_of(text[s_start:start], pat)
             fig = Figure(
                 raw=raw, value=number.value, kind=number.kind, percent=number.percent, unit=unit,
                 phrase=_phrase(text, start, end), sentence=sentence, line=block.line, start=start, end=end,
@@ -86,15 +111,15 @@ def read_figures(doc: Document) -> list[_Spot]:
     return spots
 
 
-def _year_of(before: str, cfg: dict) -> tuple[int | None, bool]:
+def _year_of(before: str, pat: _Patterns) -> tuple[int | None, bool]:
     """The column a sentence's years point to: (None, False) phase total, (year, False), or (None, True) unclear."""
-    years = set(re.findall(cfg["any_year_re"], before))
+    years = set(pat.any_year.findall(before))
     if not years:
         return None, False
-    named = re.findall(cfg["year_re"], before)
+    named = pat.year.findall(before)
     if len(years) == 1 and named:
         return int(named[-1]), False
-    ranges = re.findall(cfg["range_re"], before)
+    ranges = pat.year_range.findall(before)
     if len(ranges) == 1 and len(years) == 2:
         return None, False
     return None, True

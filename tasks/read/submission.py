@@ -134,7 +134,7 @@ def resolve_meta(doc: Document) -> Document:
         doc.meta.unit_name, doc.meta.unit_code = unit.name, unit.code
         doc.meta.province, doc.meta.province_code = unit.province, unit.province_code
         doc.meta.issuer = f"UBND {unit.called}"  # "UBND thị xã Kỳ Anh", "UBND quận 1", as the report writes it
-    doc.meta.program = doc.meta.program or program_for(" ".join(filter(None, [doc.meta.title, narrative[:5000]])))
+    doc.meta.program = doc.meta.program or program_for(narrative, doc.meta.title)
     return doc
 
 
@@ -154,5 +154,5 @@ def _resolve_other(doc: Document, narrative: str) -> Document:
         province = listed or province_named(text)
         if province is not None:
             doc.meta.province_code, doc.meta.province = province
-    doc.meta.program = doc.meta.program or program_for(" ".join(filter(None, [doc.meta.title, narrative[:5000]])))
+    doc.meta.program = doc.meta.program or program_for(narrative, doc.meta.title)
     return doc
