@@ -17,6 +17,7 @@ from tasks.batch import batches
 from tasks.intake.archive import sweep_archive
 from tasks.load.submissions import FileOutcome
 from tasks.review.runs import finish_run, start_run
+from tasks.workers import start_readers
 from warehouse.db import engine_for, upgrade
 
 
@@ -38,6 +39,7 @@ def nightly_ingest(inbox: str | None = None, trigger: str = "manual") -> dict:
     logger = get_run_logger()
     settings = load_settings()
     inbox = inbox or str(settings.inbox)
+    start_readers()
     upgrade(settings.warehouse_url)
     engine = engine_for(settings.warehouse_url)
     run_id = start_run(engine, "nightly-ingest", trigger_of(trigger), {"inbox": inbox}, flow_run_id=str(flow_run.id))

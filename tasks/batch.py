@@ -25,7 +25,7 @@ from tasks.load.locks import locked_ids
 from tasks.load.rebuild import lock_period_submissions, replace_period, stored_periods
 from tasks.load.submissions import FileOutcome, known_ids, outcome_of, replace_submissions
 from tasks.review.runs import finish_run, start_run
-from tasks.workers import oversized_result, process_many_isolated
+from tasks.workers import oversized_result, process_many_isolated, start_readers
 from warehouse import queries
 from warehouse.db import engine_for, upgrade
 
@@ -191,6 +191,7 @@ def rebuild_warehouse(engine: Engine, period: str | None = None) -> dict[str, in
 def ingest_inbox(inbox: Path, trigger: str = "manual") -> dict:
     """The nightly run without Prefect: every file of the inbox taken in, read, checked and loaded, batch by batch."""
     settings = load_settings()
+    start_readers()
     upgrade(settings.warehouse_url)
     engine = engine_for(settings.warehouse_url)
     run_id = start_run(engine, "nightly-ingest", trigger, {"inbox": str(inbox)})

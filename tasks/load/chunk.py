@@ -13,7 +13,7 @@ from tasks.load.submissions import (
     FACTS, FINDINGS, SUBMISSIONS, _count, apply_earlier, ensure_period, fact_rows, finding_rows, insert_rows,
     known_ids, natural_key, pick_earlier,
 )
-from tasks.load.locks import is_locked, next_version
+from tasks.load.locks import locked_places, next_version
 from warehouse.db import now
 
 RETRYABLE_STATES = {"40P01", "40001"}  # deadlock, serialization failure: another run's chunk got in the way
@@ -100,15 +100,14 @@ def write_chunk(conn: Connection, arrivals: list[Arrival], periods: set | None =
     rows_out: dict[str, dict] = {}
     retired: list[str] = []
     facts_out: list[dict] = []
-    locks: dict[tuple, bool] = {}  # unit x program x period -> approved: what arrives for it waits as pending
+    # unit x program x period approved: what arrives for it waits as pending
+    locks = locked_places(conn, [(m.unit_code, m.program, m.period) for m in metas if m is not None])
     newest: dict[str, int] = {}  # versions given in this chunk, pending ones included
     for a, meta, key in zip(arrivals, metas, keys):
         r = a.result
         version, supersedes = 1, None
         place = (meta.unit_code, meta.program, meta.period) if meta is not None else None
-        if place is not None and place not in locks:
-            locks[place] = is_locked(conn, *place)
-        locked = place is not None and locks[place]
+        locked = place in locks
         if locked and key is not None:  # compared with the approved version, which stays current
             supersedes = current[key][0] if key in current else None
             version = max(next_version(conn, key), newest.get(key, 0) + 1,

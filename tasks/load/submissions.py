@@ -4,9 +4,10 @@ from __future__ import annotations
 import logging
 import operator
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime
 
-from sqlalchemy import Connection, Engine, bindparam, delete, select, update
+from sqlalchemy import Connection, Engine, Float, bindparam, delete, select, update
 
 from config.messages import finding, where
 from config.reporting import due_dates
@@ -89,7 +90,35 @@ def insert_rows(conn: Connection, table, rows: list[dict], copy: bool = False) -
                     except KeyError:  # a row without some nullable column
                         stream.write_row(tuple(row.get(c) for c in columns))
         return
+    if conn.dialect.name == "sqlite" and (plain := _sqlite_insert(table, conn.dialect)):
+        # SQLAlchemy's executemany compiles and processes each row's dict (a third of loading a chunk): the
+        # driver's own executemany with tuples, through the column types' own bind processors where they have one
+        sql, columns, processors = plain
+        if any(processors):
+            params = [tuple(v if p is None or v is None else p(v) for v, p in zip(map(row.get, columns), processors))
+                      for row in rows]
+        else:
+            values = operator.itemgetter(*columns)
+            try:
+                params = [values(row) for row in rows]
+            except KeyError:  # a row without some nullable column
+                params = [tuple(map(row.get, columns)) for row in rows]
+        conn.exec_driver_sql(sql, params)
+        return
     conn.execute(table.insert(), rows)
+
+
+@lru_cache(maxsize=None)
+def _sqlite_insert(table, dialect) -> tuple[str, tuple[str, ...], tuple] | None:
+    """INSERT with one ? per column (no id), the columns, and each column type's bind processor (None: as it is);
+    None for a table with column defaults, which SQLAlchemy's insert fills."""
+    columns = tuple(c.name for c in table.columns if c.name != "id")
+    if any(table.c[c].default is not None or table.c[c].server_default is not None for c in columns):
+        return None
+    # a float column's processor turns a Decimal into a float: the loader's values are floats and None already
+    return (f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", columns,
+            tuple(None if isinstance(table.c[c].type, Float) and not table.c[c].type.asdecimal
+                  else table.c[c].type.bind_processor(dialect) for c in columns))
 
 
 def ensure_period(conn: Connection, period: str | None) -> None:
