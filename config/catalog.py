@@ -6,9 +6,8 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 
-from config.files import config_path, read_yaml
+from config.files import config_path, parse_yaml, read_yaml
 from contracts.vietnamese import fold, squash
 
 MATCH_THRESHOLD = 0.85  # below this a label is uncatalogued
@@ -140,7 +139,7 @@ def _forms_in(folder: str) -> dict[str, Form]:
     folder = Path(folder)
     forms = {}
     for path in sorted(folder.glob("*.yaml")):
-        form = _form(yaml.safe_load(path.read_text(encoding="utf-8")))
+        form = _form(parse_yaml(path.read_text(encoding="utf-8")))
         forms[form.code] = form
     return forms
 

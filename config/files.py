@@ -30,6 +30,16 @@ def read_yaml(name: str) -> dict:
     return _parsed(str(path), stat.st_mtime_ns, stat.st_size)
 
 
+# libyaml's safe loader where PyYAML was built with it (the wheels are): the same data, ~10x faster to parse,
+# which is a tenth of a cold `baocao check`
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def parse_yaml(text: str):
+    """yaml.safe_load, through libyaml when there is one."""
+    return yaml.load(text, Loader=_SAFE_LOADER)
+
+
 @lru_cache(maxsize=32)
 def _parsed(path: str, mtime_ns: int, size: int) -> dict:
-    return yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    return parse_yaml(Path(path).read_text(encoding="utf-8")) or {}

@@ -4,8 +4,26 @@ FACT_COLUMNS is the order every reader, the warehouse loader and the JSON output
 """
 from __future__ import annotations
 
+import sys
+
 import pandera.pandas as pa
 from pandera.typing import Series
+
+
+def _strategies_without_hypothesis() -> None:
+    """pandera's data synthesis imports hypothesis (a test-only dependency here) on the first validate: 0.1 s of a
+    cold `baocao check` for a feature baocao never uses. Its strategies module is imported now with hypothesis
+    hidden, then hypothesis is visible again to whoever imports it next (the property tests)."""
+    if "hypothesis" in sys.modules:
+        return
+    sys.modules["hypothesis"] = None  # type: ignore[assignment]  # `import hypothesis` raises ImportError
+    try:
+        import pandera.backends.pandas.builtin_checks  # noqa: F401  imports pandera.strategies
+    finally:
+        del sys.modules["hypothesis"]
+
+
+_strategies_without_hypothesis()
 
 MEASURES = ("plan", "actual")
 VALUE_KINDS = ("number", "dot_decimal", "dash", "repaired")

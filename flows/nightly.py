@@ -16,6 +16,7 @@ from flows.summary import progress_extra, summary_line
 from tasks.batch import batches
 from tasks.intake.archive import sweep_archive
 from tasks.load.submissions import FileOutcome
+from tasks.review.checkpoint import start_checkpoint
 from tasks.review.runs import finish_run, start_run
 from tasks.workers import start_readers
 from warehouse.db import engine_for, upgrade
@@ -54,6 +55,8 @@ def nightly_ingest(inbox: str | None = None, trigger: str = "manual") -> dict:
     seen: frozenset[str] = frozenset()
     ahead = None  # (intake, future of its reading) of the batch after the one being loaded
     if deployment := batch_deployment():  # several workers: each batch a run of the pool's ingest-batch
+        if files:
+            start_checkpoint()
         outcomes += fan_out(files, deployment, run_id, settings.batch_size)
         chunks = []
     for number, batch in enumerate([*chunks, None], start=1):
@@ -61,6 +64,8 @@ def nightly_ingest(inbox: str | None = None, trigger: str = "manual") -> dict:
         if batch is not None:
             intake = take_in(batch, settings.warehouse_url, str(settings.archive_dir), quote(seen))
             seen |= intake.hashes
+            if intake.pending:  # files to load: great-expectations imports on the other core meanwhile
+                start_checkpoint()
             upcoming = (intake, read_ahead(intake))
         if ahead is not None:
             intake, reading = ahead

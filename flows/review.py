@@ -8,13 +8,14 @@ from prefect.artifacts import create_link_artifact
 from prefect.cache_policies import NO_CACHE
 
 from config.settings import load_settings
-from tasks.review.steward import check_expectations, sync_queue, write_steward_report
+from tasks.review.checkpoint import run_checkpoint, stop_checkpoint
+from tasks.review.steward import sync_queue, write_steward_report
 
 
 @task(name="check-expectations", cache_policy=NO_CACHE)
 def expectations(warehouse_url: str, datadocs: str) -> None:
-    """The great-expectations checkpoint on the warehouse; its results join the failure queue."""
-    check_expectations(warehouse_url, Path(datadocs))
+    """The great-expectations checkpoint on the warehouse, in its own process; its results join the failure queue."""
+    run_checkpoint(warehouse_url, Path(datadocs))
 
 
 @task(name="sync-failure-queue", cache_policy=NO_CACHE)
@@ -43,5 +44,7 @@ def review_after_load(warehouse_url: str | None = None, report_dir: str | None =
     out = Path(report_dir) if report_dir else settings.var_dir / "report"
     if changed:
         expectations(url, str(out / "datadocs"))
+    else:
+        stop_checkpoint()  # started for files that all turned out skipped or quarantined
     failure_queue(url)
     return report(url, str(out)) if changed else str(out / "index.html")

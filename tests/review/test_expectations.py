@@ -51,3 +51,36 @@ def test_checkpoint_fails_on_a_planted_negative_fact(sqlite_url, tmp_path):
 @pytest.mark.integration
 def test_checkpoint_on_postgresql(pg_url, tmp_path):
     run_checkpoint_twice(pg_url, tmp_path)
+
+
+def test_the_checkpoint_in_its_own_process_stores_what_it_finds(sqlite_url, tmp_path):
+    """run_checkpoint: the started process imports great-expectations, is handed the warehouse, and stores the
+    planted fact's failure exactly as the checkpoint in this process does; its Data Docs are written."""
+    from tasks.review.checkpoint import run_checkpoint, start_checkpoint
+
+    load_inbox(sqlite_url, INBOX, tmp_path / "archive")
+    plant_negative_fact(sqlite_url)
+    start_checkpoint()
+    run_checkpoint(sqlite_url, tmp_path / "datadocs")
+    engine = engine_for(sqlite_url)
+    columns = (ExpectationFinding.expectation, ExpectationFinding.severity, ExpectationFinding.actual)
+    with engine.connect() as conn:
+        there = sorted(tuple(r) for r in conn.execute(select(*columns)))
+    check_warehouse(sqlite_url)
+    with engine.connect() as conn:
+        here = sorted(tuple(r) for r in conn.execute(select(*columns)))
+    assert ("facts_non_negative", "error", "1 unexpected") in there
+    assert there == here
+    assert any((tmp_path / "datadocs").rglob("index.html"))
+
+
+def test_a_failed_checkpoint_raises_with_its_traceback_and_an_unused_one_ends(tmp_path):
+    from tasks.review import checkpoint
+
+    with pytest.raises(checkpoint.CheckpointFailed, match="Traceback"):
+        checkpoint.run_checkpoint("postgresql+psycopg://nobody:none@127.0.0.1:1/none", tmp_path / "docs")
+    checkpoint.start_checkpoint()
+    started = checkpoint._waiting
+    assert started is not None and started.poll() is None
+    checkpoint.stop_checkpoint()
+    assert started.returncode == 0 and checkpoint._waiting is None

@@ -1,0 +1,93 @@
+"""The great-expectations checkpoint in a process of its own, started before it is needed.
+
+great-expectations takes 3-5 s to import and ~150 MiB to hold. A run that has files to load starts this process
+as soon as it knows (`start_checkpoint`): the import happens on the other core while the files are read and
+loaded, and the memory leaves with the process once the checkpoint is done. `run_checkpoint` hands it the
+warehouse and waits; without a started process it starts one then (a rerun, the `report` command).
+
+The process reads one JSON line on stdin ({"warehouse_url", "datadocs"}), runs the checkpoint and writes one JSON
+line ({"ok": true} or {"ok": false, "error": traceback}) on the descriptor stdout had; its own prints and logs go
+to stderr. Stdin closed without a line (the run loaded nothing after all, or died): it exits.
+"""
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import subprocess
+import sys
+import traceback
+from pathlib import Path
+
+_ROOT = Path(__file__).resolve().parents[2]  # the folder `tasks` is imported from
+_waiting: subprocess.Popen | None = None
+
+
+class CheckpointFailed(RuntimeError):
+    """The checkpoint's process failed; the message holds its traceback or exit code."""
+
+
+def start_checkpoint() -> None:
+    """Start the checkpoint's process now, if it is not started yet (it imports great-expectations and waits)."""
+    global _waiting
+    if _waiting is None or _waiting.poll() is not None:
+        _waiting = _spawn()
+
+
+def stop_checkpoint() -> None:
+    """A started process that will not be asked: closing its stdin ends it."""
+    global _waiting
+    proc, _waiting = _waiting, None
+    if proc is not None and proc.poll() is None:
+        proc.stdin.close()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def run_checkpoint(warehouse_url: str, datadocs: Path) -> None:
+    """Run the checkpoint over the warehouse in the started process (or a new one) and wait for it."""
+    global _waiting
+    proc, _waiting = (_waiting if _waiting is not None and _waiting.poll() is None else _spawn()), None
+    ask = json.dumps({"warehouse_url": warehouse_url, "datadocs": str(datadocs)})
+    out, _ = proc.communicate(ask + "\n")
+    lines = out.strip().splitlines()
+    answer = json.loads(lines[-1]) if lines else {"ok": False, "error": f"exited with code {proc.returncode}"}
+    if not answer["ok"]:
+        raise CheckpointFailed(f"the great-expectations checkpoint failed:\n{answer['error']}")
+
+
+def _spawn() -> subprocess.Popen:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_ROOT), env.get("PYTHONPATH")]))
+    env.setdefault("GX_ANALYTICS_ENABLED", "false")
+    return subprocess.Popen([sys.executable, "-m", "tasks.review.checkpoint"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, text=True, encoding="utf-8", env=env)
+
+
+atexit.register(stop_checkpoint)
+
+
+def main() -> None:
+    answer = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)  # whatever great-expectations prints goes to stderr, not into the answer
+    import great_expectations  # noqa: F401  the slow part, done before anyone asks
+
+    from tasks.review.steward import check_expectations
+
+    line = sys.stdin.readline()
+    if not line:
+        return
+    ask = json.loads(line)
+    try:
+        check_expectations(ask["warehouse_url"], Path(ask["datadocs"]))
+        answer.write(json.dumps({"ok": True}) + "\n")
+    except Exception:  # noqa: BLE001 - the caller raises it, with this traceback
+        answer.write(json.dumps({"ok": False, "error": traceback.format_exc()}) + "\n")
+    answer.flush()
+
+
+if __name__ == "__main__":
+    main()
