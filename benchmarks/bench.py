@@ -54,6 +54,7 @@ def measure(cmd: list[str], env: dict, ok_codes=(0,)) -> tuple[float, float]:
 
 def base_env(work: Path) -> dict:
     env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # a deployed baocao has its bytecode cached; this sandbox sets it
     env.update({
         **prefect_defaults(work), "PREFECT_LOGGING_LEVEL": "WARNING", "GX_ANALYTICS_ENABLED": "false",
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120", "PYTHONPATH": str(ROOT),
@@ -343,16 +344,20 @@ def render(r: dict) -> str:
         out.append(f"| {name} | {fmt.format(figure)} {unit} | {fmt.format(limit)} {unit} | {ratio:.2f} | "
                    f"{'yes' if ratio <= 1 else 'no'} |")
 
-    row("marginal cost ≤ 3× the floor's", marginal * 1000, 3 * floor_marginal * 1000, "ms/sub")
-    row("marginal cost ≥ 20× lower than the naive build's", marginal * 1000, naive_marginal * 1000 / 20, "ms/sub")
-    row("fixed cost, ephemeral Prefect", fixed, 25, "s", "{:.1f}")
+    # the limits of issue 17 (scale and durability); the PostgreSQL ones are in the scale and load_facts sections
+    row("marginal cost ≤ 2.5 ms a report", marginal * 1000, 2.5, "ms/sub")
+    row("marginal cost ≥ 50× lower than the naive build's", marginal * 1000, naive_marginal * 1000 / 50, "ms/sub")
+    row("fixed cost, ephemeral Prefect, ≤ 12 s", fixed, 12, "s", "{:.1f}")
     if "server" in r:
-        row(f"fixed cost, running Prefect server (N = {r['server']['n']} run minus marginal × N)",
-            r["server"]["fixed"], 6, "s", "{:.1f}")
-    row(f"night with nothing new at N = {hi} ≤ fixed + 2 s", inc_hi, fixed + 2, "s", "{:.1f}")
-    row("baocao check on one report, cold", r["check"]["median"], 1.5, "s")
-    row(f"peak memory at N = {hi}", rss_hi, 1024, "MiB", "{:.0f}")
-    row(f"peak memory growth N = {mid} → {hi} (≤ 10 %)", growth * 100, 10, "%", "{:.1f}")
+        row(f"fixed cost, running Prefect server, ≤ 4 s (N = {r['server']['n']} run minus marginal × N)",
+            r["server"]["fixed"], 4, "s", "{:.1f}")
+    row(f"night with nothing new at N = {hi} ≤ fixed + 1 s", inc_hi, fixed + 1, "s", "{:.1f}")
+    row("baocao check on one report, cold, ≤ 0.8 s", r["check"]["median"], 0.8, "s")
+    row(f"peak memory at N = {hi} ≤ 400 MiB", rss_hi, 400, "MiB", "{:.0f}")
+    row("marginal cost against the floor's (for reference: ≤ 3×, the first round's target)", marginal * 1000,
+        3 * floor_marginal * 1000, "ms/sub")
+    row(f"peak memory growth N = {mid} → {hi} (for reference: ≤ 10 %, the first round's target)", growth * 100, 10,
+        "%", "{:.1f}")
     out += [
         "",
         f"Against the floor baocao's marginal cost is {marginal / floor_marginal:.0f}× ; against the naive build it "

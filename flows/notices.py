@@ -12,13 +12,18 @@ from warehouse.db import engine_for
 
 @task(name="notify-stewards", cache_policy=NO_CACHE)
 def notify_stewards(warehouse_url: str, run_id: str, loaded: bool) -> list[dict]:
-    """One digest per province with news, sent once (no retry: a second try would send it twice)."""
+    """One digest per province with news, sent once (no retry: a second try would send it twice).
+
+    The run keeps them as ONE artifact, a section per province: a night over the whole country has news for
+    60-odd provinces, and an artifact each cost an API call each (about 1 s a night)."""
     sent = send_digests(engine_for(warehouse_url), run_id, loaded=loaded)
     for digest in sent:
-        create_markdown_artifact(key=artifact_key("nightly-ingest", f"digest-{digest['province_code']}"),
-                                 markdown=digest["markdown"],
-                                 description=f"baocao digest for province {digest['province_code']}: "
-                                             f"{digest['counts']}, delivered: {digest['delivered']}")
         get_run_logger().info("digest for province %s: %s, %d address(es), delivered %s", digest["province_code"],
                               digest["counts"], digest["addresses"], digest["delivered"])
+    if sent:
+        create_markdown_artifact(
+            key=artifact_key("nightly-ingest", "digests"),
+            markdown="\n\n---\n\n".join(digest["markdown"] for digest in sent),
+            description=f"baocao digests for {len(sent)} province(s): " + "; ".join(
+                f"{d['province_code']} {d['counts']}, delivered: {d['delivered']}" for d in sent))
     return sent
