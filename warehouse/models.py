@@ -152,7 +152,9 @@ class Fact(Base):
         Index("ix_facts_lookup", "form", "indicator", "year", "measure"),
     )
     id: Mapped[RowId]
-    submission_id: Mapped[OfSubmission]
+    # no index of its own: uq_facts_cell starts with submission_id and serves every lookup by submission (a second
+    # index cost ~10 % of COPY's pace, measured in benchmarks/load_facts.py)
+    submission_id: Mapped[str] = mapped_column(ForeignKey("submissions.id", ondelete="CASCADE"))
     form: Mapped[str] = mapped_column(String(16))
     group_no: Mapped[str | None] = mapped_column(String(8))
     label: Mapped[str] = mapped_column(Text)
