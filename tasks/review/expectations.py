@@ -52,18 +52,22 @@ def catalogued_forms() -> tuple[str, ...]:
 
 
 def asset_queries() -> dict[str, str | None]:
-    """Query assets (None: the table of that name); plain SQL that runs on SQLite and PostgreSQL."""
+    """Query assets (None: the table of that name); plain SQL that runs on SQLite and PostgreSQL.
+
+    `f.form || '' IN (...)`: nearly every fact is of a catalogued form, so looking them up through ix_facts_lookup
+    (what SQLite chose for a plain `f.form IN`) visits the table row by row; the expression makes it scan the table
+    once (the count behind an expectation at N = 5 000: 533 -> 91 ms)."""
     units = ", ".join("'" + u.replace("'", "''") + "'" for u in count_units())
     forms = ", ".join("'" + code.replace("'", "''") + "'" for code in catalogued_forms()) or "''"
     return {
         "facts": None,
         "catalogued_facts": (
             "SELECT f.id, f.submission_id, f.form, f.source, f.value FROM facts f "
-            f"WHERE f.form IN ({forms})"
+            f"WHERE f.form || '' IN ({forms})"
         ),
         "count_facts": (
             "SELECT f.id, f.submission_id, f.source, f.unit, f.value, f.value - CAST(f.value AS INTEGER) AS fraction "
-            f"FROM facts f WHERE f.value IS NOT NULL AND LOWER(f.unit) IN ({units}) AND f.form IN ({forms})"
+            f"FROM facts f WHERE f.value IS NOT NULL AND LOWER(f.unit) IN ({units}) AND f.form || '' IN ({forms})"
         ),
         "submission_facts": (
             "SELECT s.id AS submission_id, s.source, "
@@ -76,7 +80,7 @@ def asset_queries() -> dict[str, str | None]:
             "<> SUM(CASE WHEN f.measure = 'actual' THEN 1 ELSE 0 END) "
             "THEN f.form || ' / ' || f.label || ' / ' || COALESCE(CAST(f.year AS VARCHAR(4)), 'Tổng số') END AS unpaired "
             "FROM facts f JOIN submissions s ON s.id = f.submission_id "
-            f"WHERE s.is_current = TRUE AND f.form IN ({forms}) "
+            f"WHERE s.is_current = TRUE AND f.form || '' IN ({forms}) "
             "GROUP BY f.submission_id, f.form, f.group_no, f.label, f.year"
         ),
         "references": (
@@ -112,12 +116,13 @@ def _sample(values: list) -> str:
 
 
 def check_warehouse(warehouse_url: str, docs_dir: Path | None = None) -> dict:
-    """Run the checkpoint over the warehouse, store its failures as findings, build its Data Docs (optional)."""
+    """Run the checkpoint over the warehouse, store its failures as findings, build its Data Docs (optional).
+
+    The Data Docs are built from the stored results once the checkpoint has run (context.build_data_docs, 0.3 s
+    at N = 5 000), not by an UpdateDataDocsAction inside it, which cost ~3 s more for the same pages."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
     import great_expectations.expectations as gxe
-    from great_expectations.checkpoint import UpdateDataDocsAction
-
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
@@ -142,18 +147,17 @@ def check_warehouse(warehouse_url: str, docs_dir: Path | None = None) -> dict:
                     suite.add_expectation(exp)
             definitions.append(context.validation_definitions.add(gx.ValidationDefinition(
                 name=f"{suite_name}.{asset_name}", data=batches[asset_name], suite=suite)))
-    actions = []
     if docs_dir is not None:
         docs_dir = Path(docs_dir)
         shutil.rmtree(docs_dir, ignore_errors=True)  # the site shows this checkpoint only
+        docs_dir.mkdir(parents=True)  # there from now on: the report links it
         context.add_data_docs_site(site_name="baocao", site_config={
             "class_name": "SiteBuilder",
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
             "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir.resolve())},
         })
-        actions.append(UpdateDataDocsAction(name="data_docs", site_names=["baocao"]))
     checkpoint = context.checkpoints.add(gx.Checkpoint(
-        name="warehouse", validation_definitions=definitions, actions=actions,
+        name="warehouse", validation_definitions=definitions, actions=[],
         result_format={"result_format": "SUMMARY", "partial_unexpected_count": 5}))
     run = checkpoint.run()
     results: list[CheckResult] = []
@@ -172,6 +176,7 @@ def check_warehouse(warehouse_url: str, docs_dir: Path | None = None) -> dict:
     if docs_dir is not None:
         from tasks.review.datadocs import localize_data_docs
 
+        context.build_data_docs(site_names=["baocao"])
         remote = localize_data_docs(docs_dir)
         index = docs_dir / "index.html"
     return {"success": bool(run.success), "suites": suites_ok, "docs": index,
