@@ -162,13 +162,17 @@ def earlier_values(conn: Connection, result: SubmissionResult, *, supersedes: st
 
 
 def pick_earlier(found: list[dict], result: SubmissionResult, *, supersedes: str | None,
-                 rows: list[dict] | None = None) -> dict[tuple, dict]:
-    """Per cell, the value to compare with among the unit's earlier facts `found` (see earlier_values)."""
+                 rows: list[dict] | None = None, covers: dict[str, set] | None = None) -> dict[tuple, dict]:
+    """Per cell, the value to compare with among the unit's earlier facts `found` (see earlier_values).
+
+    `covers`: the years each earlier submission's facts cover, when `found` holds only some of its years."""
     meta = result.document.meta
     years_of: dict[str, set] = {}
     for row in found:
         if row["year"] is not None:
             years_of.setdefault(row["id"], set()).add(row["year"])
+    if covers is not None:
+        years_of = {row["id"]: covers.get(row["id"], years_of.get(row["id"], set())) for row in found}
     rows = fact_rows(result) if rows is None else rows
     mine = {r["year"] for r in rows if r["year"] is not None}
     rank = {}
