@@ -4,8 +4,8 @@ from __future__ import annotations
 import logging
 import operator
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date, datetime
+from functools import lru_cache
 
 from sqlalchemy import Connection, Engine, Float, bindparam, delete, select, update
 

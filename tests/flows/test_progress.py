@@ -50,3 +50,16 @@ def test_on_a_terminal_the_run_s_log_lines_move_the_bar(monkeypatch):
         flow_runs.setLevel(before)
         flow_runs.handlers = handlers
     assert logging.getLogger("baocao.load").handlers == []  # the bar let go of the loggers
+
+
+def test_a_plain_line_gives_the_rate_and_time_left_once_a_second_has_passed():
+    from flows.cli.progress import Tracker
+
+    out = io.StringIO()
+    tracker = Tracker("run", 400, "files", stream=out)
+    tracker.update(done=120, stage="batch 2 of 2")
+    tracker.line()
+    assert out.getvalue().splitlines()[-1] == "run: 120 of 400 files (batch 2 of 2)"  # too soon for a rate
+    tracker._started -= 10  # ten seconds in
+    tracker.line()
+    assert out.getvalue().splitlines()[-1] == "run: 120 of 400 files, 12.0 files/s, about 23 s left (batch 2 of 2)"
