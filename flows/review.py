@@ -45,6 +45,6 @@ def review_after_load(warehouse_url: str | None = None, report_dir: str | None =
     if changed:
         expectations(url, str(out / "datadocs"))
     else:
-        stop_checkpoint()  # started for files that all turned out skipped or quarantined
+        stop_checkpoint()  # started for files that all turned out loaded already (by a concurrent run)
     failure_queue(url)
     return report(url, str(out)) if changed else str(out / "index.html")

@@ -10,11 +10,8 @@ APPROVALS = Approval.__table__
 SUBMISSIONS = Submission.__table__
 
 
-Place = tuple  # (unit_code, program, period) of a submission
-
-
-def locked_places(conn: Connection, places) -> set[Place]:
-    """Which of these unit x program x period are approved, so what arrives for them must wait: one query for a
+def locked_places(conn: Connection, places) -> set[tuple[str, str | None, str]]:
+    """Which of these (unit_code, program, period) are approved, so what arrives for them must wait: one query for a
     chunk's places (one each cost a round trip per report). On PostgreSQL each place's approval lock is taken
     first, in one statement and in sorted order."""
     wanted = sorted({(u, p, per) for u, p, per in places if u and per}, key=lambda x: (x[0], x[1] or "", x[2]))
