@@ -78,12 +78,17 @@ def test_alembic_upgrade_head_then_downgrade_on_an_empty_database(kind, request)
     names = inspect(engine)
     assert TABLES <= set(names.get_table_names())
     assert VIEWS <= set(names.get_view_names())
-    assert rows(url, "SELECT version_num FROM alembic_version") == [("0006",)]
+    assert rows(url, "SELECT version_num FROM alembic_version") == [("0007",)]
     # facts carry one index by submission, the unique cell key that starts with it (0006 dropped the other)
     assert {i["name"] for i in names.get_indexes("facts")} - {"uq_facts_cell"} == {"ix_facts_lookup"}  # PG lists it
     assert [c["column_names"] for c in names.get_unique_constraints("facts")] == [["submission_id", "source", "measure"]]
+    if kind == "postgresql":  # 0007: the database plans for SSDs, for every client that connects to it
+        engine.dispose()
+        assert rows(url, "SHOW random_page_cost") == [("1.1",)]
     subprocess.run([*alembic, "downgrade", "base"], cwd=ROOT, env=env, check=True, capture_output=True)
     engine.dispose()
+    if kind == "postgresql":
+        assert rows(url, "SHOW random_page_cost") == [("4",)]
     names = inspect(engine)
     assert set(names.get_table_names()) <= {"alembic_version"}
     assert not set(names.get_view_names()) & VIEWS
