@@ -1,8 +1,9 @@
 """The functions Prefect tasks call, one per stage of a batch of files: take in, read, check, load, review.
 
 `python -m tasks.batch --inbox DIR` is the nightly run without Prefect: the same functions in the same order, in one
-plain process. The crash and concurrency tests start it (Prefect's ephemeral start costs 15-25 s, too much to pay a
-dozen times); nightly-ingest adds retries, artifacts and the read-ahead of one batch while the previous one loads.
+plain process, the next batches read by workers while this one is checked and loaded. The crash and concurrency
+tests start it (Prefect's ephemeral start costs 15-25 s, too much to pay a dozen times); nightly-ingest adds
+retries, artifacts and progress reports.
 """
 from __future__ import annotations
 
@@ -20,16 +21,20 @@ from config.settings import load_settings
 from tasks.check.submission import ReadSubmission, SubmissionResult, check_read
 from tasks.intake.archive import Taken, settle_archive, sweep_archive, take_file
 from tasks.intake.discover import InboxFile, discover_inbox
-from tasks.load.chunk import arrivals_now, load_chunk
+from tasks.load.chunk import Arrival, arrivals_now, load_chunk, write_chunk
 from tasks.load.locks import locked_ids
-from tasks.load.rebuild import lock_period_submissions, replace_period, stored_periods
-from tasks.load.submissions import FileOutcome, known_ids, outcome_of, replace_submissions
+from tasks.load.rebuild import clear_submissions, lock_period_submissions, stored_periods
+from tasks.load.rerun import redo_chunk
+from tasks.load.submissions import FileOutcome, known_ids, outcome_of
 from tasks.review.runs import finish_run, start_run
-from tasks.workers import oversized_result, process_many_isolated, start_readers
+from tasks.workers import oversized_result, process_many_isolated, read_ahead, start_readers
 from warehouse import queries
 from warehouse.db import engine_for, upgrade
 
 log = logging.getLogger("baocao.load")
+# reading workers side by side while this process checks and loads: reading costs more CPU a report (4 ms) than
+# checking and loading together (3 ms), so with one reader the loader waited; two keep both cores busy
+READERS = 2
 
 
 @dataclass
@@ -143,16 +148,25 @@ def batches(items: list, size: int) -> list[list]:
 
 
 def rerun_period_rows(engine: Engine, period: str, unit: str | None = None) -> list[FileOutcome]:
-    """Reprocess a period's current submissions from the archive; delete and reinsert their rows in ONE transaction."""
+    """Reprocess a period's current submissions from the archive; delete and reinsert their rows in ONE transaction,
+    a chunk at a time in the order they were received, the next chunk read while this one is written."""
+    size = load_settings().batch_size
     with engine.begin() as conn:
         rows = queries.lock_period_archives(conn, period, unit)
         held = locked_ids(conn, [row.id for row in rows])  # approved numbers do not move under the province
-        read = process_many_isolated([(Path(row.archive_path).read_bytes(), row.source) for row in rows
-                                      if row.id not in held])
-        results = check_read(read)
-        replace_submissions(conn, results)
-    return [outcome_of(r) for r in results] + [
+        redo = [row for row in rows if row.id not in held]
+        outcomes: list[FileOutcome] = []
+        for chunk, read in read_ahead(batches(redo, size), read_stored, depth=READERS):
+            results = check_read(read)
+            redo_chunk(conn, chunk, results)
+            outcomes += [outcome_of(r) for r in results]
+    return outcomes + [
         FileOutcome(row.source, row.id, "skipped", "approved: unapprove it to rerun") for row in rows if row.id in held]
+
+
+def read_stored(stored: list) -> list[ReadSubmission | SubmissionResult]:
+    """Read archived files again, bytes as they were archived (a file gone fails the whole rerun or rebuild)."""
+    return process_many_isolated([(Path(row.archive_path).read_bytes(), row.source) for row in stored])
 
 
 def read_archived(stored: list) -> list[ReadSubmission | SubmissionResult]:
@@ -175,14 +189,19 @@ def read_archived(stored: list) -> list[ReadSubmission | SubmissionResult]:
 
 def rebuild_warehouse(engine: Engine, period: str | None = None) -> dict[str, int]:
     """Recreate submissions, facts and findings from the archived bytes with today's catalog and rules, one
-    transaction per period (every period when None); returns the submissions rebuilt per period."""
+    transaction per period (every period when None), written a chunk at a time as the nightly run writes them
+    while the next chunk is read; returns the submissions rebuilt per period."""
+    size = load_settings().batch_size
     with engine.connect() as conn:
         periods = [period] if period else stored_periods(conn)
     done: dict[str, int] = {}
     for code in periods:
         with engine.begin() as conn:
             stored = lock_period_submissions(conn, code)
-            replace_period(conn, stored, check_read(read_archived(stored)))
+            clear_submissions(conn, stored)
+            for chunk, read in read_ahead(batches(stored, size), read_archived, depth=READERS):
+                write_chunk(conn, [Arrival(result, row.archive_path, row.received_at, row.run_id)
+                                   for row, result in zip(chunk, check_read(read))])
         done[code] = len(stored)
         log.info("rebuilt %s: %d submissions", code, len(stored))
     return done
@@ -198,11 +217,16 @@ def ingest_inbox(inbox: Path, trigger: str = "manual") -> dict:
     sweep_archive(settings.archive_dir)
     files, refused = discover_inbox(Path(inbox))
     outcomes = [FileOutcome(s.name, None, "quarantined", s.reason) for s in refused]
-    seen: frozenset[str] = frozenset()
-    for batch in batches(files, settings.batch_size):
-        intake = take_batch(batch, engine, settings.archive_dir, seen)
-        seen |= intake.hashes
-        outcomes += load_batch(intake, check_batch(read_batch(intake)), engine, run_id)
+
+    def taken_in():  # each batch archived when the read-ahead asks for it, one batch before it is loaded
+        seen: frozenset[str] = frozenset()
+        for batch in batches(files, settings.batch_size):
+            intake = take_batch(batch, engine, settings.archive_dir, seen)
+            seen |= intake.hashes
+            yield intake
+
+    for intake, read in read_ahead(taken_in(), read_batch, depth=READERS):
+        outcomes += load_batch(intake, check_batch(read), engine, run_id)
     return finish_run(engine, run_id, outcomes)
 
 

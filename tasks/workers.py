@@ -5,6 +5,9 @@ from __future__ import annotations
 import multiprocessing
 import resource
 import traceback
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
@@ -183,6 +186,35 @@ def process_many_isolated(items: list[tuple[bytes, str]], *, limits: Limits | No
     if chunk:
         _fill(results, chunk, items, limits, traces_dir)
     return results
+
+
+def read_ahead(chunks: Iterable, read, depth: int = 1) -> Iterator[tuple[object, object]]:
+    """(chunk, read(chunk)) for each chunk in order, the next `depth` chunks read while the caller works on this one.
+
+    `read` runs on threads beside the caller; it should spend its time in reading workers (processes), waiting
+    on their pipes without the GIL, so the caller's checking and loading use the other core meanwhile (depth 2:
+    two workers read side by side, for a caller that reads faster than it loads). `chunks` is drawn `depth` ahead,
+    in the caller's thread, so it may be a generator that takes each batch in when asked. An exception in `read`
+    comes out of this generator when its chunk's turn comes."""
+    chunks = iter(chunks)
+    with ThreadPoolExecutor(max_workers=depth, thread_name_prefix="read-ahead") as pool:
+        reading: deque = deque()
+
+        def draw() -> None:
+            chunk = next(chunks, _END)
+            if chunk is not _END:
+                reading.append((chunk, pool.submit(read, chunk)))
+
+        for _ in range(depth):
+            draw()
+        while reading:
+            chunk, done = reading.popleft()
+            result = done.result()
+            draw()
+            yield chunk, result
+
+
+_END = object()
 
 
 def _fill(results: list, chunk: list[int], items: list[tuple[bytes, str]], limits: Limits, traces_dir) -> None:

@@ -48,15 +48,18 @@ def completeness(engine: Engine, province_code: str, period: str) -> list[dict]:
 
 
 def lock_period_archives(conn: Connection, period: str, unit: str | None = None) -> list:
-    """The current submissions of a period (or of one unit in it) with their archived file, for a rerun inside
-    `conn`'s transaction; on PostgreSQL a second rerun of the same period waits until this one commits."""
+    """The current submissions of a period (or of one unit in it) with their archived file and what restatements
+    compare them by, unit by unit and each unit's in the order received, for a rerun inside `conn`'s transaction;
+    on PostgreSQL a second rerun of the same period waits until this one commits."""
     s = Submission.__table__
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"rerun:{period}",))
-    query = select(s.c.id, s.c.source, s.c.archive_path).where(s.c.period == period, s.c.is_current.is_(True))
+    query = select(s.c.id, s.c.source, s.c.archive_path, s.c.supersedes, s.c.received_at, s.c.version,
+                   s.c.report_number, s.c.report_date, s.c.unit_code, s.c.program, s.c.period
+                   ).where(s.c.period == period, s.c.is_current.is_(True))
     if unit:
         query = query.where((s.c.unit_code == unit) | (s.c.unit_name == unit))
-    return conn.execute(query.order_by(s.c.id)).all()
+    return conn.execute(query.order_by(s.c.unit_code, s.c.received_at, s.c.id)).all()
 
 
 def error_findings(engine: Engine, submission_ids: list[str], limit: int = 500) -> list[dict]:

@@ -54,10 +54,12 @@ def current_versions(conn: Connection, keys: list[str]) -> dict[str, tuple[str, 
     return found
 
 
-def unit_history(conn: Connection, units: list[str], years: set[int] | None = None
-                 ) -> tuple[dict[str, list[dict]], dict[str, set[int]]]:
-    """unit -> the facts of its current submissions with an indicator and a value (what restatements compare with),
-    and submission -> the years those facts cover.
+def unit_history(conn: Connection, units: list[str], years: set[int] | None = None, also: list[str] = ()
+                 ) -> tuple[dict[str, dict[str, list[dict]]], dict[str, set[int]]]:
+    """unit -> submission -> the facts of the unit's current submissions with an indicator and a value (what
+    restatements compare with), and submission -> the years those facts cover. Grouped by submission, so that
+    choosing a report's earlier submissions looks at each once, not at each of its facts. `also`: submissions fetched though no longer current (the
+    versions a rerun's submissions superseded); each row says whether its submission `is_current`.
 
     `years`: only facts of these years (and phase totals, which have none) are fetched, the chunk's years and the
     year before each, which is all restatements and year-over-year jumps look at: a unit's history holds every
@@ -65,24 +67,35 @@ def unit_history(conn: Connection, units: list[str], years: set[int] | None = No
     (N = 5 000: 98 000 rows for a chunk of 200). The years each submission covers come whole from a second,
     aggregated query: a phase total is compared only between reports covering the same years."""
     s, f = SUBMISSIONS, FACTS
-    history: dict[str, list[dict]] = {}
+    history: dict[str, dict[str, list[dict]]] = {}
     covers: dict[str, set[int]] = {}
     for start in range(0, len(units), 500):
-        where = (s.c.unit_code.in_(units[start:start + 500]), s.c.is_current.is_(True),
+        wanted_submissions = or_(s.c.is_current.is_(True), s.c.id.in_(sorted(set(also)))) if also else \
+            s.c.is_current.is_(True)
+        where = (s.c.unit_code.in_(units[start:start + 500]), wanted_submissions,
                  f.c.indicator.is_not(None), f.c.value.is_not(None))
         wanted = () if years is None else (or_(f.c.year.is_(None), f.c.year.in_(sorted(years))),)
         query = (
-            select(s.c.unit_code, s.c.program, s.c.id, s.c.report_number, s.c.version, s.c.period, s.c.report_date,
-                   s.c.received_at, f.c.form, f.c.indicator, f.c.year, f.c.measure, f.c.value, f.c.source)
+            select(s.c.unit_code, s.c.program, s.c.id, s.c.is_current, s.c.report_number, s.c.version, s.c.period,
+                   s.c.report_date, s.c.received_at, f.c.form, f.c.indicator, f.c.year, f.c.measure, f.c.value, f.c.source)
             .join(s, s.c.id == f.c.submission_id).where(*where, *wanted)
         )
-        for row in conn.execute(query).mappings():
-            history.setdefault(row["unit_code"], []).append(dict(row))
+        result = conn.execute(query)
+        names = tuple(result.keys())
+        for row in result:  # plain tuples zipped into dicts: a RowMapping each cost a third of the fetch
+            history.setdefault(row[0], {}).setdefault(row[2], []).append(dict(zip(names, row)))
         spans = select(s.c.id, f.c.year).join(s, s.c.id == f.c.submission_id).where(
             *where, f.c.year.is_not(None)).group_by(s.c.id, f.c.year)
         for sid, year in conn.execute(spans):
             covers.setdefault(sid, set()).add(year)
     return history, covers
+
+
+def history_rows(submission: dict, rows: list[dict]) -> list[dict]:
+    """A submission's fact rows as unit_history gives them, to compare the chunk's later reports with."""
+    return [submission | {"form": f["form"], "indicator": f["indicator"], "year": f["year"], "measure": f["measure"],
+                          "value": f["value"], "source": f["source"]}
+            for f in rows if f["indicator"] is not None and f["value"] is not None]
 
 
 def submission_row(a: Arrival, key: str | None, version: int, supersedes: str | None) -> dict:
@@ -112,7 +125,7 @@ def write_chunk(conn: Connection, arrivals: list[Arrival], periods: set | None =
              for back in (0, -1)}
     history, covers = unit_history(conn, sorted({m.unit_code for m in metas if m is not None and m.unit_code}),
                                    years)
-    live = {row["id"] for rows in history.values() for row in rows}  # current submissions among the history
+    live = {sid for unit in history.values() for sid in unit}  # current submissions among the history
     stored_current = {sid for sid, _ in current.values()}
     rows_out: dict[str, dict] = {}
     retired: list[str] = []
@@ -141,9 +154,10 @@ def write_chunk(conn: Connection, arrivals: list[Arrival], periods: set | None =
         if meta is not None:
             earlier = []
             if meta.unit_code:
-                earlier = [row for row in history.get(meta.unit_code, ())
-                           if row["id"] != r.sha256 and (not meta.program or row["program"] == meta.program)
-                           and ((row["id"] in live and row["received_at"] < a.received_at) or row["id"] == supersedes)]
+                earlier = [row for sid, facts in history.get(meta.unit_code, {}).items()
+                           if sid != r.sha256 and (not meta.program or facts[0]["program"] == meta.program)
+                           and ((sid in live and facts[0]["received_at"] < a.received_at) or sid == supersedes)
+                           for row in facts]
             apply_earlier(r, rows, pick_earlier(earlier, r, supersedes=supersedes, rows=rows, covers=covers)
                           if earlier else {})
         row = submission_row(a, key, version, supersedes)
@@ -158,14 +172,13 @@ def write_chunk(conn: Connection, arrivals: list[Arrival], periods: set | None =
                 current[key] = (r.sha256, version)
             if meta is not None and meta.unit_code:
                 live.add(r.sha256)
-                covers[r.sha256] = {f["year"] for f in rows
-                                    if f["indicator"] is not None and f["value"] is not None} - {None}
-                history.setdefault(meta.unit_code, []).extend(
-                    dict(unit_code=meta.unit_code, program=meta.program, id=r.sha256, report_number=meta.number,
-                         version=version, period=meta.period, report_date=meta.date, received_at=a.received_at,
-                         form=f["form"], indicator=f["indicator"], year=f["year"], measure=f["measure"],
-                         value=f["value"], source=f["source"])
-                    for f in rows if f["indicator"] is not None and f["value"] is not None)
+                submission = dict(unit_code=meta.unit_code, program=meta.program, id=r.sha256, is_current=True,
+                                  report_number=meta.number, version=version, period=meta.period,
+                                  report_date=meta.date, received_at=a.received_at)
+                known = history_rows(submission, rows)
+                covers[r.sha256] = {f["year"] for f in known} - {None}
+                if known:
+                    history.setdefault(meta.unit_code, {})[r.sha256] = known
     if retired:
         conn.execute(update(SUBMISSIONS).where(SUBMISSIONS.c.id.in_(retired)).values(is_current=False))
     conn.execute(SUBMISSIONS.insert(), list(rows_out.values()))

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, delete, select
 
-from tasks.check.submission import SubmissionResult
-from tasks.load.chunk import Arrival, write_chunk
 from tasks.load.submissions import FACTS, FINDINGS, SUBMISSIONS
 
 NO_PERIOD = "-"  # the files that carry no period: quarantined ones, reports whose period could not be read
@@ -30,14 +28,13 @@ def lock_period_submissions(conn: Connection, period: str) -> list:
     return conn.execute(query.order_by(s.c.received_at, s.c.id)).all()
 
 
-def replace_period(conn: Connection, stored: list, results: list[SubmissionResult]) -> None:
-    """Delete the stored submissions with their facts and findings and write them again from `results` (same
-    order, same received times, runs and archive paths), so versions and restatements come out as they did."""
+def clear_submissions(conn: Connection, stored: list) -> None:
+    """Delete the stored submissions with their facts and findings; a rebuild writes them again from their archived
+    bytes in the same order, with the same received times, runs and archive paths, so versions and restatements
+    come out as they did."""
     ids = [row.id for row in stored]
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         conn.execute(delete(FACTS).where(FACTS.c.submission_id.in_(chunk)))
         conn.execute(delete(FINDINGS).where(FINDINGS.c.submission_id.in_(chunk)))
         conn.execute(delete(SUBMISSIONS).where(SUBMISSIONS.c.id.in_(chunk)))
-    write_chunk(conn, [Arrival(result, row.archive_path, row.received_at, row.run_id)
-                       for row, result in zip(stored, results)])

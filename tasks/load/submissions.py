@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 
-from sqlalchemy import Connection, Engine, Float, bindparam, delete, select, update
+from sqlalchemy import Connection, Engine, Float, select
 
 from config.messages import finding, where
 from config.reporting import due_dates
@@ -133,38 +133,13 @@ def ensure_period(conn: Connection, period: str | None) -> None:
     conn.execute(insert(PERIODS).values(**row).on_conflict_do_nothing(index_elements=["code"]))
 
 
-def earlier_values(conn: Connection, result: SubmissionResult, *, supersedes: str | None,
-                   received_at: datetime, rows: list[dict] | None = None) -> dict[tuple, dict]:
-    """Per cell (form, indicator, year, measure): the value the unit reported last before this submission.
-
-    The previous version of the same report comes first; then the unit's other current reports, latest first.
-    A phase total (year NULL) is compared only with a report of the same period covering the same years: the
-    annual reports of a phase give its total to date (2021; 2021-2022; ...), which grows without being restated.
-    """
-    meta = result.document.meta
-    if not meta.unit_code:
-        return {}
-    s, f = SUBMISSIONS, FACTS
-    earlier = (s.c.is_current.is_(True)) & (s.c.received_at < received_at)
-    if supersedes is not None:
-        earlier = earlier | (s.c.id == supersedes)
-    query = (
-        select(s.c.id, s.c.report_number, s.c.version, s.c.period, s.c.report_date, s.c.received_at,
-               f.c.form, f.c.indicator, f.c.year, f.c.measure, f.c.value, f.c.source)
-        .join(s, s.c.id == f.c.submission_id)
-        .where(s.c.unit_code == meta.unit_code, s.c.id != result.sha256, f.c.indicator.is_not(None),
-               f.c.value.is_not(None), earlier)
-    )
-    if meta.program:
-        query = query.where(s.c.program == meta.program)
-    found = [row._asdict() for row in conn.execute(query)]
-    return pick_earlier(found, result, supersedes=supersedes, rows=rows)
-
-
 def pick_earlier(found: list[dict], result: SubmissionResult, *, supersedes: str | None,
                  rows: list[dict] | None = None, covers: dict[str, set] | None = None) -> dict[tuple, dict]:
-    """Per cell, the value to compare with among the unit's earlier facts `found` (see earlier_values).
+    """Per cell (form, indicator, year, measure), the value to compare with among the unit's earlier facts `found`:
+    the previous version of the same report first, then the unit's other current reports, latest first.
 
+    A phase total (year NULL) is compared only with a report of the same period covering the same years: the
+    annual reports of a phase give its total to date (2021; 2021-2022; ...), which grows without being restated.
     `covers`: the years each earlier submission's facts cover, when `found` holds only some of its years."""
     meta = result.document.meta
     years_of: dict[str, set] = {}
@@ -214,15 +189,6 @@ def restatements(rows: list[dict], earlier: dict[tuple, dict]) -> list[Finding]:
     return out
 
 
-def add_restatements(conn: Connection, result: SubmissionResult, *, supersedes: str | None,
-                     received_at: datetime, rows: list[dict] | None = None) -> None:
-    """Compare with the unit's earlier figures: restatements of the same cells and year-over-year outliers
-    join the submission's findings and status."""
-    rows = fact_rows(result) if rows is None else rows
-    earlier = earlier_values(conn, result, supersedes=supersedes, received_at=received_at, rows=rows)
-    apply_earlier(result, rows, earlier)
-
-
 def apply_earlier(result: SubmissionResult, rows: list[dict], earlier: dict[tuple, dict]) -> None:
     """Restatements and outliers against the unit's earlier figures join the submission's findings and status."""
     found = restatements(rows, earlier) + outliers(rows, earlier)
@@ -239,34 +205,6 @@ def outliers(rows: list[dict], earlier: dict[tuple, dict]) -> list[Finding]:
                 "source": row["source"], "report": row["report_number"], "kind": "number"}
                for (form, ind, year, measure), row in earlier.items() if year is not None]
     return outliers_in(rows, history)
-
-
-def replace_submissions(conn: Connection, results: list[SubmissionResult]) -> None:
-    """Rerun many submissions at once: delete their facts and findings, then reinsert everything in bulk."""
-    if not results:
-        return
-    ids = [r.sha256 for r in results]
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
-        conn.execute(delete(FACTS).where(FACTS.c.submission_id.in_(chunk)))
-        conn.execute(delete(FINDINGS).where(FINDINGS.c.submission_id.in_(chunk)))
-    insert_rows(conn, FACTS, [row for r in results for row in fact_rows(r)])
-    # restatements compare with what was reported before: redo them oldest first, once every fact is back
-    stored = {row.id: row for row in conn.execute(
-        select(SUBMISSIONS.c.id, SUBMISSIONS.c.supersedes, SUBMISSIONS.c.received_at)
-        .where(SUBMISSIONS.c.id.in_(ids)))}
-    for result in sorted(results, key=lambda r: (stored[r.sha256].received_at, r.sha256)):
-        if result.document is not None:
-            row = stored[result.sha256]
-            add_restatements(conn, result, supersedes=row.supersedes, received_at=row.received_at)
-    conn.execute(
-        update(SUBMISSIONS).where(SUBMISSIONS.c.id == bindparam("sid")).values(
-            status=bindparam("new_status"), reason=bindparam("new_reason"), loaded_at=bindparam("new_loaded_at"),
-            errors=bindparam("new_errors"), warnings=bindparam("new_warnings")),
-        [{"sid": r.sha256, "new_status": r.status, "new_reason": r.reason, "new_loaded_at": now(),
-          "new_errors": _count(r, "error"), "new_warnings": _count(r, "warning")} for r in results],
-    )
-    insert_rows(conn, FINDINGS, [row for r in results for row in finding_rows(r)])
 
 
 def known_ids(engine: Engine, shas: list[str]) -> set[str]:

@@ -57,3 +57,49 @@ def test_two_reading_processes_give_what_one_gives(tmp_path):
     assert [(r.source, r.status, [f.to_dict() for f in r.findings]) for r in one] == \
         [(r.source, r.status, [f.to_dict() for f in r.findings]) for r in two]
     assert sum(len(r.facts) for r in one) == sum(len(r.facts) for r in two) > 0
+
+
+@pytest.mark.parametrize("depth", [1, 2])
+def test_read_ahead_reads_the_next_chunks_while_the_caller_holds_this_one(depth):
+    """Chunks come back in order, each with its own reading; `depth` chunks are being read (or read) by the time
+    the caller gets one, and the chunks are drawn from a generator only as far ahead as that."""
+    import threading
+
+    from tasks.workers import read_ahead
+
+    started: list[int] = []
+    drawn: list[int] = []
+    lock = threading.Lock()
+
+    def read(chunk: int) -> str:
+        with lock:
+            started.append(chunk)
+        return f"read {chunk}"
+
+    def chunks():
+        for i in range(5):
+            drawn.append(i)
+            yield i
+
+    seen = []
+    for chunk, result in read_ahead(chunks(), read, depth=depth):
+        assert result == f"read {chunk}"
+        assert drawn == list(range(min(chunk + depth + 1, 5)))  # drawn `depth` ahead of the one given, no further
+        seen.append(chunk)
+    assert seen == list(range(5))
+    assert sorted(started) == list(range(5))
+
+
+def test_read_ahead_raises_a_reading_error_when_its_chunk_comes():
+    from tasks.workers import read_ahead
+
+    def read(chunk: int) -> int:
+        if chunk == 2:
+            raise FileNotFoundError("archive/gone.txt")
+        return chunk
+
+    got = []
+    with pytest.raises(FileNotFoundError):
+        for chunk, result in read_ahead(range(4), read):
+            got.append(result)
+    assert got == [0, 1]  # the chunks before the broken one were handed over first
