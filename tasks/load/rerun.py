@@ -6,7 +6,7 @@ facts and findings change. Restatements compare each submission with what its un
 received, as when it was loaded: the submissions go unit by unit, each unit's in the order received, so every
 earlier one of the unit is already redone (in the warehouse, or earlier in the chunk) when a later one is
 compared with it, and a chunk fetches the history of a few units rather than of every unit in the period
-(5 598 reports: 2.3 million history rows fetched in the order received, 0.6 million unit by unit)."""
+(5 598 reports: 2 157 981 history rows fetched in the order received, 55 969 unit by unit)."""
 from __future__ import annotations
 
 from sqlalchemy import Connection, bindparam, delete, update
