@@ -142,22 +142,26 @@ def pick_earlier(found: list[dict], result: SubmissionResult, *, supersedes: str
     annual reports of a phase give its total to date (2021; 2021-2022; ...), which grows without being restated.
     `covers`: the years each earlier submission's facts cover, when `found` holds only some of its years."""
     meta = result.document.meta
-    years_of: dict[str, set] = {}
+    missing = {row["id"] for row in found} - (covers.keys() if covers is not None else set())
+    years_of: dict[str, set] = dict(covers) if missing and covers is not None else (covers or {})
     for row in found:
-        if row["year"] is not None:
+        if row["year"] is not None and row["id"] in missing:
             years_of.setdefault(row["id"], set()).add(row["year"])
-    if covers is not None:
-        years_of = {row["id"]: covers.get(row["id"], years_of.get(row["id"], set())) for row in found}
     rows = fact_rows(result) if rows is None else rows
     mine = {r["year"] for r in rows if r["year"] is not None}
     rank = {}
     values: dict[tuple, dict] = {}
+    orders: dict[str, tuple] = {}  # a submission's rank is the same for each of its facts
+    none: set = set()
     for row in found:
-        if row["year"] is None and row["id"] != supersedes and (row["period"] != meta.period
-                                                                 or years_of.get(row["id"], set()) != mine):
+        sid = row["id"]
+        if row["year"] is None and sid != supersedes and (row["period"] != meta.period
+                                                          or years_of.get(sid, none) != mine):
             continue
         key = (row["form"], row["indicator"], row["year"], row["measure"])
-        order = (row["id"] == supersedes, row["report_date"] or date.min, row["received_at"])
+        order = orders.get(sid)
+        if order is None:
+            order = orders[sid] = (sid == supersedes, row["report_date"] or date.min, row["received_at"])
         if key not in rank or order > rank[key]:
             rank[key] = order
             values[key] = row
