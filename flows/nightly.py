@@ -1,6 +1,7 @@
 """nightly-ingest: take in every new file of the inbox, read, check and load it batch by batch, then review."""
 from __future__ import annotations
 
+from collections import deque
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
@@ -13,7 +14,7 @@ from flows.stages import check_and_load, discover_submissions, read_ahead, take_
 from flows.review import review_after_load
 from flows.shared import publish_artifacts, trigger_of
 from flows.summary import progress_extra, summary_line
-from tasks.batch import batches
+from tasks.batch import READERS, batches
 from tasks.intake.archive import sweep_archive
 from tasks.load.submissions import FileOutcome
 from tasks.review.checkpoint import start_checkpoint
@@ -36,7 +37,8 @@ def night_name() -> str:
 def nightly_ingest(inbox: str | None = None, trigger: str = "manual") -> dict:
     """The nightly run: every file of the inbox ends loaded, flagged, skipped or quarantined.
 
-    Batch k+1 is read (a submitted task, in its worker process) while batch k is checked and loaded here."""
+    Batches k+1 and k+2 are read (submitted tasks, each in its worker process) while batch k is checked and loaded
+    here: reading costs more CPU than checking and loading, so two readers keep both cores busy."""
     logger = get_run_logger()
     settings = load_settings()
     inbox = inbox or str(settings.inbox)
@@ -53,27 +55,25 @@ def nightly_ingest(inbox: str | None = None, trigger: str = "manual") -> dict:
                 len(refused), extra=progress_extra(total=total, done=done, stage="taking in"))
     outcomes: list[FileOutcome] = [FileOutcome(s.name, None, "quarantined", s.reason) for s in refused]
     seen: frozenset[str] = frozenset()
-    ahead = None  # (intake, future of its reading) of the batch after the one being loaded
+    ahead: deque = deque()  # (intake, future of its reading) of the batches after the one being loaded
     if deployment := batch_deployment():  # several workers: each batch a run of the pool's ingest-batch
         if files:
             start_checkpoint()
         outcomes += fan_out(files, deployment, run_id, settings.batch_size)
         chunks = []
-    for number, batch in enumerate([*chunks, None], start=1):
-        upcoming = None
-        if batch is not None:
+    waiting = iter(chunks)
+    for number in range(1, len(chunks) + 1):
+        while len(ahead) < READERS and (batch := next(waiting, None)) is not None:
             intake = take_in(batch, settings.warehouse_url, str(settings.archive_dir), quote(seen))
             seen |= intake.hashes
             if intake.pending:  # files to load: great-expectations imports on the other core meanwhile
                 start_checkpoint()
-            upcoming = (intake, read_ahead(intake))
-        if ahead is not None:
-            intake, reading = ahead
-            outcomes += check_and_load(intake, reading, settings.warehouse_url, run_id)
-            done += len(intake.outcomes)
-            logger.info("batch %d of %d loaded: %d of %d files done", number - 1, len(chunks), done, total,
-                        extra=progress_extra(done=done, stage=f"batch {min(number, len(chunks))} of {len(chunks)}"))
-        ahead = upcoming
+            ahead.append((intake, read_ahead(intake)))
+        intake, reading = ahead.popleft()
+        outcomes += check_and_load(intake, reading, settings.warehouse_url, run_id)
+        done += len(intake.outcomes)
+        logger.info("batch %d of %d loaded: %d of %d files done", number, len(chunks), done, total,
+                    extra=progress_extra(done=done, stage=f"batch {min(number + 1, len(chunks))} of {len(chunks)}"))
     summary = finish_run(engine, run_id, outcomes)
     logger.info("review: warehouse checks, failure queue, report", extra=progress_extra(stage="review"))
     review_after_load(settings.warehouse_url, changed=summary["loaded"] + summary["flagged"] + summary["quarantined"] > 0)
