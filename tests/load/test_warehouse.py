@@ -12,7 +12,7 @@ from sqlalchemy import inspect, text
 
 from tasks.intake.discover import discover_inbox
 from tasks.batch import ingest_files, rerun_period_rows
-from warehouse.db import engine_for, upgrade
+from warehouse.db import downgrade, engine_for, upgrade
 from warehouse.models import VIEWS as WAREHOUSE_VIEWS
 from config.reporting import due_dates
 from warehouse.reference import period_row
@@ -85,6 +85,11 @@ def test_alembic_upgrade_head_then_downgrade_on_an_empty_database(kind, request)
     if kind == "postgresql":  # 0007: the database plans for SSDs, for every client that connects to it
         engine.dispose()
         assert rows(url, "SHOW random_page_cost") == [("1.1",)]
+        downgrade(url, "0006")
+        engine.dispose()
+        assert rows(url, "SHOW random_page_cost") == [("4",)]  # a session opened before the migration...
+        upgrade(url)
+        assert rows(url, "SHOW random_page_cost") == [("1.1",)]  # ...migrates, back in the pool with the setting
     subprocess.run([*alembic, "downgrade", "base"], cwd=ROOT, env=env, check=True, capture_output=True)
     engine.dispose()
     if kind == "postgresql":

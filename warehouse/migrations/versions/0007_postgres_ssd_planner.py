@@ -44,10 +44,14 @@ def _set(value: str | None) -> None:
                     "its owner can run ALTER DATABASE … SET random_page_cost = %s", RANDOM_PAGE_COST)
         return
     quoted = conn.dialect.identifier_preparer.quote_identifier(name)
+    # the database's setting reaches sessions opened after it; this session (back in the process's pool once the
+    # migration commits, often the one the process goes on with) takes it now
     if value is None:
         conn.exec_driver_sql(f"ALTER DATABASE {quoted} RESET random_page_cost")
+        conn.exec_driver_sql("RESET random_page_cost")
     else:
         conn.exec_driver_sql(f"ALTER DATABASE {quoted} SET random_page_cost = {value}")
+        conn.exec_driver_sql(f"SET random_page_cost = {value}")
 
 
 def upgrade() -> None:
