@@ -145,34 +145,34 @@ def _gc_paused():
             gc.enable()
 
 
+# The documents read so far stay alive until the batch is sent, so each collection scanned more of them: a quarter
+# of a worker's time at 1 000 files. Reading leaves about 4 cyclic objects a file to collect.
+@_gc_paused()
 def read_documents(files: list[tuple[bytes, str]]) -> list[ReadSubmission | SubmissionResult]:
     """Read each file, tabulate it and run the checks that need the whole document; an unreadable file comes back
     quarantined. Plain and picklable: the bounded reading worker runs it on a batch."""
     forms = load_forms()
     out: list[ReadSubmission | SubmissionResult] = []
-    # The documents read so far stay alive until the batch is sent, so each collection scanned more of them:
-    # a quarter of a worker's time at 1 000 files. Reading leaves about 4 cyclic objects a file to collect.
-    with _gc_paused():
-        for data, source in files:
-            try:
-                doc = read_document(data, source)
-            except Exception as exc:  # a reader's bug on one file must not stop the batch
-                out.append(quarantined(data, source, exc))
-                continue
-            records, findings = tabulate_records(doc, forms)
-            findings += check_metadata(doc)
-            findings += cross_check_annexes(doc, forms)
-            figures, narrative = check_narrative(doc, records, forms)
-            findings += narrative
-            findings += doc.findings
-            out.append(ReadSubmission(doc, records, findings, figures))
+    for data, source in files:
+        try:
+            doc = read_document(data, source)
+        except Exception as exc:  # a reader's bug on one file must not stop the batch
+            out.append(quarantined(data, source, exc))
+            continue
+        records, findings = tabulate_records(doc, forms)
+        findings += check_metadata(doc)
+        findings += cross_check_annexes(doc, forms)
+        figures, narrative = check_narrative(doc, records, forms)
+        findings += narrative
+        findings += doc.findings
+        out.append(ReadSubmission(doc, records, findings, figures))
     return out
 
 
+@_gc_paused()
 def read_light(files: list[tuple[bytes, str]]) -> list[ReadSubmission | SubmissionResult]:
     """read_documents, each document without its narrative blocks, tables and lines (what a worker sends back)."""
-    with _gc_paused():
-        return [for_loading(r) for r in read_documents(files)]
+    return [for_loading(r) for r in read_documents(files)]
 
 
 PARALLEL_MIN = 20  # fewer files than this are read in-process: a worker's round trip would cost more
@@ -226,6 +226,7 @@ def _read_on(files: list[tuple[bytes, str]], workers: int) -> list[ReadSubmissio
         return read_documents(files)
 
 
+@_gc_paused()  # the batch's results stay alive while it is checked, as they do while it is read
 def check_read(read: list[ReadSubmission | SubmissionResult]) -> list[SubmissionResult]:
     """The checks that run on the whole batch as one frame: the facts contract (pandera), totals against their
     years, groups against their items, plan/actual pairs, period coverage. Quarantined files pass through."""
