@@ -87,6 +87,7 @@ class Number:
         return self.value is not None
 
 
+@lru_cache(maxsize=4096)  # a report's cells repeat their numbers ("", "1", "5", "170"): read once, shared (frozen)
 def parse_number(text: str | None) -> Number:
     """Read one number as a Vietnamese writer means it; never raises."""
     raw = "" if text is None else str(text)
