@@ -236,7 +236,7 @@ def check_read(read: list[ReadSubmission | SubmissionResult]) -> list[Submission
     cells = pd.DataFrame.from_records(records, columns=CELL_COLUMNS)
     facts, contract = validate_facts(facts_of(cells))
     contract_of = _by_submission(contract)
-    catalogued = cells[cells["catalogued"].fillna(True).astype(bool)]  # the rest were checked by their own structure
+    catalogued = _catalogued(cells)
     totals_of = _by_submission(reconcile_totals(catalogued))
     groups_of = _by_submission(reconcile_group_totals(catalogued, forms))
     pairs_of = _by_submission(reconcile_pairs(catalogued))
@@ -266,6 +266,13 @@ def check_read(read: list[ReadSubmission | SubmissionResult]) -> list[Submission
             findings=findings, figures=r.figures, reason=noted, rows=rows[a:b],
         ))
     return out
+
+
+def _catalogued(cells: pd.DataFrame) -> pd.DataFrame:
+    """The cells of catalogued tables (the rest were checked by their own structure); the batch's frame itself when
+    every table is catalogued, as most are, rather than a copy of all its rows."""
+    catalogued = cells["catalogued"].fillna(True).astype(bool)
+    return cells if catalogued.all() else cells[catalogued]
 
 
 def _report_facts(facts: pd.DataFrame, a: int, b: int) -> pd.DataFrame:
