@@ -7,6 +7,7 @@ raises on bad text: a malformed number is a finding.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -22,8 +23,9 @@ from contracts.vietnamese import format_number, parse_number
 from tasks.check.narrative_across import check_across
 
 _NUMERIC = ("number", "dot_decimal", "repaired")
-# a number standing alone: not glued to letters, a slash (dates, 311/QĐ) or a dash (2016-2020, Covid-19)
-_TOKEN = re.compile(r"(?<![\w/.,\-–])(\d+(?:[.,]\d+)*)(\s?%)?(?![\w/\-–])")
+# a number standing alone: not glued to letters, a slash (dates, 311/QĐ) or a dash (2016-2020, Covid-19); the
+# look-behind follows the first digit, so the scan skips to digits instead of trying the look-behind everywhere
+_TOKEN = re.compile(r"(\d(?<![\w/.,\-–]\d)\d*(?:[.,]\d+)*)(\s?%)?(?![\w/\-–])")
 
 
 @lru_cache(maxsize=1)
@@ -65,7 +67,7 @@ class _Spot:
 
     fig: Figure
     block: int
-    sentence: int  # index of the sentence within the document
+    sentence: int  # the sentence's number within the document, counting only the blocks that hold numbers
     s_start: int
     s_end: int
     text: str  # the block's text
@@ -81,9 +83,13 @@ def read_figures(doc: Document) -> list[_Spot]:
     n_sentence = 0
     for b_index, block in enumerate(doc.blocks):
         text = block.text
+        tokens = list(_TOKEN.finditer(text))
+        if not tokens:
+            continue  # headings and most prose: no sentences to find
         bounds = [0] + [m.end() for m in pat.sentence_end.finditer(text)] + [len(text)]
         sentences = [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
-        for m in _TOKEN.finditer(text):
+        openings = [a for a, _ in sentences]  # the sentences cover the block end to end
+        for m in tokens:
             raw, start, end = m[0].strip(), m.start(), m.end()
             if start == 0 and text[end:end + 1] in (".", ")"):
                 continue  # a heading's number: "1. Thuận lợi"
@@ -93,8 +99,8 @@ def read_figures(doc: Document) -> list[_Spot]:
                 continue  # a year
             if pat.not_a_figure.search(fold(text[max(0, start - 30):start])):
                 continue  # a day, a month, an annex or program number
-            s_index, (s_start, s_end) = next(
-                ((i, s) for i, s in enumerate(sentences) if s[0] <= start < s[1]), (0, (0, len(text))))
+            s_index = bisect_right(openings, start) - 1
+            s_start, s_end = sentences[s_index]
             sentence = text[s_start:s_end].strip()
             tail = text[end:s_end]
             after = None if number.percent else pat.unit_after.match(tail)

@@ -119,20 +119,21 @@ def _tabulate_table(sha: str, t_index: int, table: Table, form: Form, form_label
                 form=form.code, label=label, group=group_no, closest=closest,
                 score=f"{match.score:.2f}",
             ))
+        counts = fold(unit or "") in _count_units()
+        row_group, score, is_total = group_no if kind != "total" else None, round(match.score, 3), kind == "total"
         for col, cell in values:
-            counts = fold(unit or "") in _count_units()
             number = parse_number(cell.text) if cell.stored is None else read_stored(cell.stored, cell.text, counts)
             fraction = cell.stored if cell.stored is not None else number.value
             if counts and cell.stored is None and number.kind == "number" and not float(number.value).is_integer():
                 number = read_stored(number.value, cell.text, True)  # "1,568" people typed the English way
             records.append({
-                "submission": sha, "form": form.code, "group": group_no if kind != "total" else None,
+                "submission": sha, "form": form.code, "group": row_group,
                 "label": label, "indicator": indicator, "unit": unit, "year": col.year,
                 "measure": col.measure, "value": number.value, "raw": cell.text, "kind": number.kind,
                 "source": cell.ref, "column": col.header, "line": cell.line,
-                "match_score": round(match.score, 3),
+                "match_score": score,
                 "form_label": form_label, "table": t_index, "row": r_index,
-                "is_total": kind == "total", "stt": stt, "catalogued": True,
+                "is_total": is_total, "stt": stt, "catalogued": True,
             })
             if number.kind == "malformed":
                 findings.append(finding(
