@@ -374,9 +374,9 @@ def render(r: dict) -> str:
         "ephemeral marginal cost × N (the work per file does not depend on where Prefect's API runs).",
         "- Prefect's ephemeral database was created by one uncounted warm-up run; each measured run has a fresh "
         "warehouse and archive.",
-        "- Both cores are used by the read-ahead: the bounded reading worker on one, the loading process on the "
-        "other. (Session 1 measured a pool of two reading processes, `BAOCAO_WORKERS=2`; the isolated reading "
-        "path does not use it, and on 2 cores there is no third to give it.)",
+        "- Both cores are used by the read-ahead: two bounded reading workers read the next two batches while the "
+        "flow's process checks and loads this one (`READERS` in tasks/batch.py; one reader until 2026-12-02, when "
+        "reading a report cost more CPU than checking and loading it together).",
         "",
         "### What the profile changed (the national-scale round)",
         "",
