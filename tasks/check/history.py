@@ -46,8 +46,10 @@ def _present(value) -> bool:
 
 def _yearly(row: dict) -> bool:
     """A yearly number of a catalogued row (phase totals, dashes and blanks have no year-over-year)."""
-    return (_present(row.get("year")) and _present(row.get("value")) and _present(row.get("indicator"))
-            and row.get("kind", "number") in _NUMERIC)
+    year, value, indicator = row.get("year"), row.get("value"), row.get("indicator")
+    if year is None or value is None or indicator is None:  # most rows that are not yearly numbers stop here
+        return False
+    return _present(year) and _present(value) and _present(indicator) and row.get("kind", "number") in _NUMERIC
 
 
 def _jumps(current: list[dict], history: list[dict]) -> list[Finding]:
