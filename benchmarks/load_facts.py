@@ -36,7 +36,7 @@ from tasks.load.chunk import write_submission  # noqa: E402
 from tasks.load.submissions import FACTS, SUBMISSIONS, fact_rows, insert_rows  # noqa: E402
 from warehouse.db import now  # noqa: E402
 from tasks.check.submission import SubmissionResult, process_submission  # noqa: E402
-from warehouse.db import engine_for, upgrade  # noqa: E402
+from warehouse.db import drop_database, engine_for, upgrade  # noqa: E402
 
 
 
@@ -84,8 +84,7 @@ class Database:
         if self.kind == "sqlite":
             self.tmp.cleanup()
         else:
-            with self.admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+            drop_database(self.admin, self.name)
             self.admin.dispose()
 
 

@@ -51,11 +51,10 @@ def pg_url():
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = base.rsplit("/", 1)[0] + f"/{name}"
     yield url
-    from warehouse.db import engine_for
+    from warehouse.db import drop_database, engine_for
 
     engine_for(url).dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    drop_database(admin, name)
     admin.dispose()
 
 

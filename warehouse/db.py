@@ -144,3 +144,23 @@ def downgrade(url: str, revision: str = "base") -> None:
 def now() -> datetime:
     """The warehouse's clock: UTC, without a time zone (both databases store it the same way)."""
     return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def drop_database(admin, name: str, attempts: int = 60) -> None:
+    """DROP DATABASE … WITH (FORCE) through `admin` (an AUTOCOMMIT engine), retried each second while an autovacuum
+    worker is still at work on it: FORCE cannot end one for a role that is not a superuser (the tests' and
+    benchmarks' throwaway databases are dropped right after a large load, when autovacuum starts)."""
+    import time
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    for attempt in range(attempts):
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            return
+        except (ProgrammingError, OperationalError) as exc:  # 42501: may not signal autovacuum; 55006: in use
+            if getattr(exc.orig, "sqlstate", None) not in ("42501", "55006") or attempt == attempts - 1:
+                raise
+            time.sleep(1)

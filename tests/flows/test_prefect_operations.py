@@ -88,8 +88,9 @@ def drop_database(name: str) -> None:
     from sqlalchemy import create_engine
 
     admin = create_engine(os.environ["BAOCAO_TEST_PG_URL"], isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    from warehouse.db import drop_database as drop_with_retries
+
+    drop_with_retries(admin, name)
     admin.dispose()
 
 

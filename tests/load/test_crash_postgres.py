@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 
 from tests.conftest import ROOT
 from tests.load.test_crash import VOLATILE, build_inbox, ingest_command, run_files, run_to_end, warehouse_rows
-from warehouse.db import engine_for
+from warehouse.db import drop_database, engine_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
@@ -41,8 +41,7 @@ def pg_databases():
     yield make
     for name in made:
         engine_for(base.rsplit("/", 1)[0] + f"/{name}").dispose()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        drop_database(admin, name)
     admin.dispose()
 
 
