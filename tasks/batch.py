@@ -149,7 +149,8 @@ def batches(items: list, size: int) -> list[list]:
 
 def rerun_period_rows(engine: Engine, period: str, unit: str | None = None) -> list[FileOutcome]:
     """Reprocess a period's current submissions from the archive; delete and reinsert their rows in ONE transaction,
-    a chunk at a time in the order they were received, the next chunk read while this one is written."""
+    a chunk at a time, unit by unit and each unit's in the order received (tasks/load/rerun.py), the next chunks
+    read while this one is written."""
     size = load_settings().batch_size
     with engine.begin() as conn:
         rows = queries.lock_period_archives(conn, period, unit)
@@ -218,7 +219,7 @@ def ingest_inbox(inbox: Path, trigger: str = "manual") -> dict:
     files, refused = discover_inbox(Path(inbox))
     outcomes = [FileOutcome(s.name, None, "quarantined", s.reason) for s in refused]
 
-    def taken_in():  # each batch archived when the read-ahead asks for it, one batch before it is loaded
+    def taken_in():  # each batch archived when the read-ahead asks for it, READERS batches before its load
         seen: frozenset[str] = frozenset()
         for batch in batches(files, settings.batch_size):
             intake = take_batch(batch, engine, settings.archive_dir, seen)

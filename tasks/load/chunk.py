@@ -58,8 +58,9 @@ def unit_history(conn: Connection, units: list[str], years: set[int] | None = No
                  ) -> tuple[dict[str, dict[str, list[dict]]], dict[str, set[int]]]:
     """unit -> submission -> the facts of the unit's current submissions with an indicator and a value (what
     restatements compare with), and submission -> the years those facts cover. Grouped by submission, so that
-    choosing a report's earlier submissions looks at each once, not at each of its facts. `also`: submissions fetched though no longer current (the
-    versions a rerun's submissions superseded); each row says whether its submission `is_current`.
+    choosing a report's earlier submissions looks at each once, not at each of its facts. `also`: submissions
+    fetched though no longer current (the versions a rerun's submissions superseded); each row says whether its
+    submission `is_current`.
 
     `years`: only facts of these years (and phase totals, which have none) are fetched, the chunk's years and the
     year before each, which is all restatements and year-over-year jumps look at: a unit's history holds every
@@ -77,7 +78,8 @@ def unit_history(conn: Connection, units: list[str], years: set[int] | None = No
         wanted = () if years is None else (or_(f.c.year.is_(None), f.c.year.in_(sorted(years))),)
         query = (
             select(s.c.unit_code, s.c.program, s.c.id, s.c.is_current, s.c.report_number, s.c.version, s.c.period,
-                   s.c.report_date, s.c.received_at, f.c.form, f.c.indicator, f.c.year, f.c.measure, f.c.value, f.c.source)
+                   s.c.report_date, s.c.received_at, f.c.form, f.c.indicator, f.c.year, f.c.measure, f.c.value,
+                   f.c.source)
             .join(s, s.c.id == f.c.submission_id).where(*where, *wanted)
         )
         result = conn.execute(query)
