@@ -54,28 +54,44 @@ def current_versions(conn: Connection, keys: list[str]) -> dict[str, tuple[str, 
     return found
 
 
-def unit_history(conn: Connection, units: list[str], years: set[int] | None = None, also: list[str] = ()
-                 ) -> tuple[dict[str, dict[str, list[dict]]], dict[str, set[int]]]:
+def unit_history(conn: Connection, units: list[str], years: set[int] | None = None, also: list[str] = (),
+                 compared: set[tuple] | None = None) -> tuple[dict[str, dict[str, list[dict]]], dict[str, set[int]]]:
     """unit -> submission -> the facts of the unit's current submissions with an indicator and a value (what
     restatements compare with), and submission -> the years those facts cover. Grouped by submission, so that
     choosing a report's earlier submissions looks at each once, not at each of its facts. `also`: submissions
-    fetched though no longer current (the versions a rerun's submissions superseded); each row says whether its
-    submission `is_current`.
+    fetched though no longer current (the versions a rerun's submissions superseded) or whatever they hold (the
+    versions a chunk's reports supersede); each row says whether its submission `is_current`.
 
     `years`: only facts of these years (and phase totals, which have none) are fetched, the chunk's years and the
     year before each, which is all restatements and year-over-year jumps look at: a unit's history holds every
     report it ever sent, and fetching all of it for every chunk grew each night's load with the warehouse
-    (N = 5 000: 98 000 rows for a chunk of 200). The years each submission covers come whole from a second,
-    aggregated query: a phase total is compared only between reports covering the same years."""
+    (N = 5 000: 98 000 rows for a chunk of 200). The years each submission covers come whole from a first,
+    aggregated query: a phase total is compared only between reports of one period covering the same years, so
+    with `compared`, the (period, years) of the chunk's reports, phase totals come only from submissions that
+    match one of them, or from `also` (a late chunk of N = 5 000 fetched 32 000 rows, most of them phase totals
+    of annual reports that cannot match)."""
     s, f = SUBMISSIONS, FACTS
     history: dict[str, dict[str, list[dict]]] = {}
     covers: dict[str, set[int]] = {}
+    also = sorted(set(also))
     for start in range(0, len(units), 500):
-        wanted_submissions = or_(s.c.is_current.is_(True), s.c.id.in_(sorted(set(also)))) if also else \
-            s.c.is_current.is_(True)
+        wanted_submissions = or_(s.c.is_current.is_(True), s.c.id.in_(also)) if also else s.c.is_current.is_(True)
         where = (s.c.unit_code.in_(units[start:start + 500]), wanted_submissions,
                  f.c.indicator.is_not(None), f.c.value.is_not(None))
-        wanted = () if years is None else (or_(f.c.year.is_(None), f.c.year.in_(sorted(years))),)
+        spans = select(s.c.id, s.c.period, f.c.year).join(s, s.c.id == f.c.submission_id).where(
+            *where, f.c.year.is_not(None)).group_by(s.c.id, s.c.period, f.c.year)
+        period_of: dict[str, str | None] = {}
+        for sid, period, year in conn.execute(spans):
+            covers.setdefault(sid, set()).add(year)
+            period_of[sid] = period
+        if years is None:
+            wanted = ()
+        elif compared is None:
+            wanted = (or_(f.c.year.is_(None), f.c.year.in_(sorted(years))),)
+        else:
+            totals_of = sorted({sid for sid, ys in covers.items() if sid in period_of
+                                and (period_of[sid], frozenset(ys)) in compared} | set(also))
+            wanted = (or_(f.c.year.in_(sorted(years)), f.c.year.is_(None) & s.c.id.in_(totals_of)),)
         query = (
             select(s.c.unit_code, s.c.program, s.c.id, s.c.is_current, s.c.report_number, s.c.version, s.c.period,
                    s.c.report_date, s.c.received_at, f.c.form, f.c.indicator, f.c.year, f.c.measure, f.c.value,
@@ -86,11 +102,21 @@ def unit_history(conn: Connection, units: list[str], years: set[int] | None = No
         names = tuple(result.keys())
         for row in result:  # plain tuples zipped into dicts: a RowMapping each cost a third of the fetch
             history.setdefault(row[0], {}).setdefault(row[2], []).append(dict(zip(names, row)))
-        spans = select(s.c.id, f.c.year).join(s, s.c.id == f.c.submission_id).where(
-            *where, f.c.year.is_not(None)).group_by(s.c.id, f.c.year)
-        for sid, year in conn.execute(spans):
-            covers.setdefault(sid, set()).add(year)
     return history, covers
+
+
+def compared_spans(metas: list, rows_of: list[list[dict]]) -> set[tuple] | None:
+    """The (period, years) of each report of a chunk, what an earlier phase total must match to be compared with;
+    None when a report has no yearly figure (it compares with phase totals of reports without one either)."""
+    spans = set()
+    for meta, rows in zip(metas, rows_of):
+        if meta is None:
+            continue
+        mine = frozenset(row["year"] for row in rows if row["year"] is not None)
+        if not mine:
+            return None
+        spans.add((meta.period, mine))
+    return spans
 
 
 def history_rows(submission: dict, rows: list[dict]) -> list[dict]:
@@ -126,7 +152,8 @@ def write_chunk(conn: Connection, arrivals: list[Arrival], periods: set | None =
     years = {y + back for a in arrivals for y in {row["year"] for row in fact_rows(a.result)} - {None}
              for back in (0, -1)}
     history, covers = unit_history(conn, sorted({m.unit_code for m in metas if m is not None and m.unit_code}),
-                                   years)
+                                   years, also=[sid for sid, _ in current.values()],
+                                   compared=compared_spans(metas, [fact_rows(a.result) for a in arrivals]))
     live = {sid for unit in history.values() for sid in unit}  # current submissions among the history
     stored_current = {sid for sid, _ in current.values()}
     rows_out: dict[str, dict] = {}
