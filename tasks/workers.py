@@ -193,7 +193,7 @@ def read_ahead(chunks: Iterable, read, depth: int = 1) -> Iterator[tuple[object,
 
     `read` runs on threads beside the caller; it should spend its time in reading workers (processes), waiting
     on their pipes without the GIL, so the caller's checking and loading use the other core meanwhile (depth 2:
-    two workers read side by side, for a caller that reads faster than it loads). `chunks` is drawn `depth` ahead,
+    two workers read side by side, for a caller that loads faster than one worker reads). `chunks` is drawn `depth` ahead,
     in the caller's thread, so it may be a generator that takes each batch in when asked. An exception in `read`
     comes out of this generator when its chunk's turn comes."""
     chunks = iter(chunks)
