@@ -163,8 +163,8 @@ def main() -> None:
         synth_s = time.perf_counter() - t
         log(f"corpus: {n_max} reports, {len(manifest['errors'])} planted errors, {synth_s:.1f} s")
 
-        # first, on the idle machine the target is set for: after the runs below, their ephemeral Prefect servers
-        # and checkpoint processes may still be exiting (two runs measured 0.90 and 1.09 s there, 0.70 idle)
+        # first, on the idle machine the target is set for: measured after the naive runs, two benches gave 0.90 and
+        # 1.09 s (load average 1.6 at the end) where the same command idle takes 0.70 s
         checks = [measure([PY, "-m", "flows.cli", "check", str(SEED)], env, ok_codes=(0, 1))[0] for _ in range(5)]
         log(f"check cold: {statistics.median(checks):.2f} s")
 
