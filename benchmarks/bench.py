@@ -377,8 +377,8 @@ def render(r: dict) -> str:
         "- Prefect's ephemeral database was created by one uncounted warm-up run; each measured run has a fresh "
         "warehouse and archive.",
         "- Both cores are used by the read-ahead: a bounded reading worker reads the next batch while the flow's "
-        "process checks and loads this one (`READ_AHEAD` in flows/nightly.py: reading two ahead made N = 5 000 "
-        "about 6 s shorter and the flow's process 30 MiB larger, over its 400 MiB).",
+        "process checks and loads this one (`IN_FLIGHT` in flows/nightly.py; batches of 100 files, so that the two "
+        "held at once keep the flow's process under its 400 MiB).",
         "",
         "### What the profile changed (the national-scale round)",
         "",

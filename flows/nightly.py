@@ -23,10 +23,11 @@ from tasks.workers import start_readers
 from warehouse.db import engine_for, upgrade
 
 
-# batches read while one is checked and loaded. Two made the night at N = 5 000 about 6 s shorter (31-33 s against
-# 38-40 s) and its process 30 MiB larger (423-445 MiB against 393-407), over the 400 MiB it is allowed: each batch
-# read ahead is held in this process until its turn (the plain night, reruns and rebuilds read two ahead)
-READ_AHEAD = 1
+# batches taken in at once: the one being checked and loaded here, and the next, read in its worker meanwhile. With
+# one, nothing overlapped: each batch was read while this process waited (N = 5 000, same hour: 42 and 56 s; with
+# two, 36-42 s). Two batches of 200 held here at once took the process to 401-416 MiB, over the 400 it is allowed;
+# batches of 100 (BAOCAO_BATCH_SIZE) keep it at 342-350 MiB
+IN_FLIGHT = 2
 
 
 def night_name() -> str:
@@ -60,7 +61,7 @@ def nightly_ingest(inbox: str | None = None, trigger: str = "manual") -> dict:
                 len(refused), extra=progress_extra(total=total, done=done, stage="taking in"))
     outcomes: list[FileOutcome] = [FileOutcome(s.name, None, "quarantined", s.reason) for s in refused]
     seen: frozenset[str] = frozenset()
-    ahead: deque = deque()  # (intake, future of its reading) of the batches after the one being loaded
+    ahead: deque = deque()  # (intake, future of its reading): the batch to load next, and the one after it
     if deployment := batch_deployment():  # several workers: each batch a run of the pool's ingest-batch
         if files:
             start_checkpoint()
@@ -68,7 +69,7 @@ def nightly_ingest(inbox: str | None = None, trigger: str = "manual") -> dict:
         chunks = []
     waiting = iter(chunks)
     for number in range(1, len(chunks) + 1):
-        while len(ahead) < READ_AHEAD and (batch := next(waiting, None)) is not None:
+        while len(ahead) < IN_FLIGHT and (batch := next(waiting, None)) is not None:
             intake = take_in(batch, settings.warehouse_url, str(settings.archive_dir), quote(seen))
             seen |= intake.hashes
             if intake.pending:  # files to load: great-expectations imports on the other core meanwhile
