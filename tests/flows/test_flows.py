@@ -66,6 +66,11 @@ def test_a_nightly_run_shows_its_stages_as_task_runs(prefect_harness, baocao_env
     assert counts["read"] == counts["check"] == counts["load"] == 2
     assert {"check-expectations", "sync-failure-queue", "write-report"} <= set(counts)
     assert all(run.state.is_completed() for run in task_runs)
+    # the second batch is read while the first is loaded (7d71f29 lost that and no test noticed: every batch was
+    # read while the flow waited, a third of the night at N = 5 000)
+    reads, loads = ([r for r in sorted(task_runs, key=lambda r: r.start_time) if r.name.rsplit("-", 1)[0] == stage]
+                    for stage in ("read", "load"))
+    assert reads[1].start_time < loads[0].end_time, (reads[1].start_time, loads[0].end_time)
     # the edges read → check → load survive the batch being handed over in `quote` (kept with wait_for)
     by_id = {run.id: run.name.rsplit("-", 1)[0] for run in task_runs}
     for run in task_runs:
