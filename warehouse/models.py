@@ -136,6 +136,8 @@ class Submission(Base):
     supersedes: Mapped[str | None] = mapped_column(String(64))
     is_current: Mapped[bool] = mapped_column(Boolean, default=True)
     pending: Mapped[bool] = mapped_column(Boolean, default=False)  # held behind an approved version (0005)
+    # the years its figures (facts with an indicator and a value) cover, "2021 2022"; "" for none (0008)
+    years: Mapped[str | None] = mapped_column(String(200))
     received_at: Mapped[datetime] = mapped_column(DateTime)
     loaded_at: Mapped[datetime] = mapped_column(DateTime)
     run_id: Mapped[str | None] = mapped_column(String(36))

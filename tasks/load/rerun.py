@@ -14,7 +14,8 @@ from sqlalchemy import Connection, bindparam, delete, update
 from tasks.check.submission import SubmissionResult
 from tasks.load.chunk import compared_spans, history_rows, unit_history
 from tasks.load.submissions import (
-    FACTS, FINDINGS, SUBMISSIONS, _count, apply_earlier, fact_rows, finding_rows, insert_rows, pick_earlier,
+    FACTS, FINDINGS, SUBMISSIONS, _count, apply_earlier, covered_years, fact_rows, finding_rows, insert_rows,
+    pick_earlier, years_text,
 )
 from warehouse.db import now
 
@@ -47,15 +48,16 @@ def redo_chunk(conn: Connection, stored: list, results: list[SubmissionResult]) 
                           report_number=row.report_number, version=row.version, period=row.period,
                           report_date=row.report_date, received_at=row.received_at)
         redone = history_rows(submission, rows)
-        covers[result.sha256] = {f["year"] for f in redone} - {None}
+        covers[result.sha256] = covered_years(rows)
         if redone:
             history.setdefault(row.unit_code, {})[result.sha256] = redone
     insert_rows(conn, FACTS, [f for rows in rows_of for f in rows], copy=True)
     conn.execute(
         update(SUBMISSIONS).where(SUBMISSIONS.c.id == bindparam("sid")).values(
             status=bindparam("new_status"), reason=bindparam("new_reason"), loaded_at=bindparam("new_loaded_at"),
-            errors=bindparam("new_errors"), warnings=bindparam("new_warnings")),
+            errors=bindparam("new_errors"), warnings=bindparam("new_warnings"), years=bindparam("new_years")),
         [{"sid": r.sha256, "new_status": r.status, "new_reason": r.reason, "new_loaded_at": now(),
-          "new_errors": _count(r, "error"), "new_warnings": _count(r, "warning")} for r in results],
+          "new_errors": _count(r, "error"), "new_warnings": _count(r, "warning"),
+          "new_years": years_text(covered_years(rows))} for r, rows in zip(results, rows_of)],
     )
     insert_rows(conn, FINDINGS, [f for r in results for f in finding_rows(r)], copy=True)

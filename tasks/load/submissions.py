@@ -58,6 +58,17 @@ def fact_rows(result: SubmissionResult) -> list[dict]:
     return result.rows if result.rows is not None else fact_table_rows(result.facts)
 
 
+def covered_years(rows: list[dict]) -> set[int]:
+    """The years a submission's figures cover (fact rows with an indicator and a value): what a phase total's
+    comparison and the history fetch go by."""
+    return {r["year"] for r in rows if r["year"] is not None and r["indicator"] is not None and r["value"] is not None}
+
+
+def years_text(years: set[int]) -> str:
+    """submissions.years as stored: ascending, space-separated; "" for none."""
+    return " ".join(map(str, sorted(years)))
+
+
 def finding_rows(result: SubmissionResult) -> list[dict]:
     rows = []
     for f in result.findings:
