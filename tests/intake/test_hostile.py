@@ -38,10 +38,11 @@ OUTCOMES = {"loaded", "flagged", "skipped", "quarantined"}
 PASSWD_LINES = [line for line in PASSWD.read_bytes().splitlines() if len(line) >= 12]
 
 
-def tree_memory(pid: int, leave_out: bytes | None = None) -> int:
+def tree_memory(pid: int, leave_out: bytes | None = None) -> tuple[int, int]:
     """Proportional resident bytes (PSS) of a process and all its descendants now: pages shared by the
-    forkserver and its workers counted once, not once per process as summed RSS would.
-    Processes whose command line holds `leave_out` (and their children) are not counted."""
+    forkserver and its workers counted once, not once per process as summed RSS would. Two figures of ONE
+    snapshot: every process, and without those whose command line holds `leave_out` (and their children) --
+    two snapshots taken apart would differ by whatever a reading worker allocated in between."""
     parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -49,24 +50,27 @@ def tree_memory(pid: int, leave_out: bytes | None = None) -> int:
                 parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
             except (OSError, IndexError, ValueError):
                 continue
-    family, frontier = {pid}, [pid]
+    family, apart, frontier = {pid}, set(), [(pid, False)]
     while frontier:
-        parent = frontier.pop()
+        parent, outside = frontier.pop()
         for child, ppid in parents.items():
-            if leave_out and ppid == parent and leave_out in _cmdline(child):
-                continue
             if ppid == parent and child not in family:
+                left = outside or bool(leave_out and leave_out in _cmdline(child))
                 family.add(child)
-                frontier.append(child)
-    total = 0
+                if left:
+                    apart.add(child)
+                frontier.append((child, left))
+    total = without = 0
     for member in family:
         try:
             for line in Path(f"/proc/{member}/smaps_rollup").read_text().splitlines():
                 if line.startswith("Pss:"):
-                    total += int(line.split()[1]) * 1024
+                    pss = int(line.split()[1]) * 1024
+                    total += pss
+                    without += 0 if member in apart else pss
         except OSError:
             continue
-    return total
+    return total, without
 
 
 def _cmdline(pid: int) -> bytes:
@@ -92,8 +96,7 @@ def run_measured(args: list[str], var: Path, timeout: float = 240, **extra_env) 
 
     def sample() -> None:
         while not done.wait(0.05):
-            without = tree_memory(proc.pid, leave_out=b"uvicorn")
-            every = tree_memory(proc.pid)
+            every, without = tree_memory(proc.pid, leave_out=b"uvicorn")
             peak[0], peak_all[0] = max(peak[0], without), max(peak_all[0], every)
             left_out[0] |= every - without > 50 * 2**20  # an API server's worth was left out
 
