@@ -37,6 +37,14 @@ log = logging.getLogger("baocao.load")
 READERS = 2
 
 
+def redo_chunk_size() -> int:
+    """Submissions a rerun or a rebuild writes at a time: two nightly batches. The night's batches are small so that
+    the flow's process holds two at once within its memory; a rerun or rebuild holds no Prefect state and PostgreSQL
+    pays per chunk (a query for the history, a COPY each for facts and findings): scale.py, 7 000 reports on
+    PostgreSQL, chunks of 100 against 200: rebuild 17.9 against 12.9 CPU s, rerun 11.4 against 9.8."""
+    return 2 * load_settings().batch_size
+
+
 @dataclass
 class Intake:
     """One batch after intake: what became of each file so far (None: still to read), and the files to read."""
@@ -151,7 +159,7 @@ def rerun_period_rows(engine: Engine, period: str, unit: str | None = None) -> l
     """Reprocess a period's current submissions from the archive; delete and reinsert their rows in ONE transaction,
     a chunk at a time, unit by unit and each unit's in the order received (tasks/load/rerun.py), the next chunks
     read while this one is written."""
-    size = load_settings().batch_size
+    size = redo_chunk_size()
     with engine.begin() as conn:
         rows = queries.lock_period_archives(conn, period, unit)
         held = locked_ids(conn, [row.id for row in rows])  # approved numbers do not move under the province
@@ -192,7 +200,7 @@ def rebuild_warehouse(engine: Engine, period: str | None = None) -> dict[str, in
     """Recreate submissions, facts and findings from the archived bytes with today's catalog and rules, one
     transaction per period (every period when None), written a chunk at a time as the nightly run writes them
     while the next chunk is read; returns the submissions rebuilt per period."""
-    size = load_settings().batch_size
+    size = redo_chunk_size()
     with engine.connect() as conn:
         periods = [period] if period else stored_periods(conn)
     done: dict[str, int] = {}
