@@ -33,7 +33,8 @@ from warehouse.db import engine_for, upgrade
 
 log = logging.getLogger("baocao.load")
 # batches read side by side (each in its worker) while this process checks and loads one: a rerun of 5 598 reports
-# took 14.4-14.7 s with two, 15.8-16.9 s with one (nightly-ingest reads one ahead: see flows/nightly.py)
+# took 14.4-14.7 s with two, 15.8-16.9 s with one (nightly-ingest reads the next batch while it loads one: IN_FLIGHT
+# in flows/nightly.py)
 READERS = 2
 
 
