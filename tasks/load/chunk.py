@@ -203,7 +203,8 @@ def write_chunk(conn: Connection, arrivals: list[Arrival], periods: set | None =
                            for row in facts]
             apply_earlier(r, rows, pick_earlier(earlier, r, supersedes=supersedes, rows=rows, covers=covers)
                           if earlier else {})
-        row = submission_row(a, key, version, supersedes, years_text(covered_years(rows)))
+        covered = covered_years(rows)
+        row = submission_row(a, key, version, supersedes, years_text(covered))
         row["pending"] = locked and r.status != "quarantined"
         row["is_current"] = row["is_current"] and not locked
         if key is not None:
@@ -219,7 +220,7 @@ def write_chunk(conn: Connection, arrivals: list[Arrival], periods: set | None =
                                   report_number=meta.number, version=version, period=meta.period,
                                   report_date=meta.date, received_at=a.received_at)
                 known = history_rows(submission, rows)
-                covers[r.sha256] = covered_years(rows)
+                covers[r.sha256] = covered
                 if known:
                     history.setdefault(meta.unit_code, {})[r.sha256] = known
     if retired:

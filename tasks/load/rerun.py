@@ -29,11 +29,12 @@ def redo_chunk(conn: Connection, stored: list, results: list[SubmissionResult]) 
     conn.execute(delete(FINDINGS).where(FINDINGS.c.submission_id.in_(ids)))
     metas = [r.document.meta if r.document is not None else None for r in results]
     rows_of = [fact_rows(r) for r in results]
+    covered_of = [covered_years(rows) for rows in rows_of]
     years = {y + back for rows in rows_of for y in {row["year"] for row in rows} - {None} for back in (0, -1)}
     history, covers = unit_history(conn, sorted({m.unit_code for m in metas if m is not None and m.unit_code}),
                                    years, also=[row.supersedes for row in stored if row.supersedes],
                                    compared=compared_spans(metas, rows_of))
-    for row, result, meta, rows in zip(stored, results, metas, rows_of):
+    for row, result, meta, rows, covered in zip(stored, results, metas, rows_of, covered_of):
         if meta is None or not meta.unit_code:
             continue
         earlier = [h for sid, facts in history.get(meta.unit_code, {}).items()
@@ -48,7 +49,7 @@ def redo_chunk(conn: Connection, stored: list, results: list[SubmissionResult]) 
                           report_number=row.report_number, version=row.version, period=row.period,
                           report_date=row.report_date, received_at=row.received_at)
         redone = history_rows(submission, rows)
-        covers[result.sha256] = covered_years(rows)
+        covers[result.sha256] = covered
         if redone:
             history.setdefault(row.unit_code, {})[result.sha256] = redone
     insert_rows(conn, FACTS, [f for rows in rows_of for f in rows], copy=True)
@@ -58,6 +59,6 @@ def redo_chunk(conn: Connection, stored: list, results: list[SubmissionResult]) 
             errors=bindparam("new_errors"), warnings=bindparam("new_warnings"), years=bindparam("new_years")),
         [{"sid": r.sha256, "new_status": r.status, "new_reason": r.reason, "new_loaded_at": now(),
           "new_errors": _count(r, "error"), "new_warnings": _count(r, "warning"),
-          "new_years": years_text(covered_years(rows))} for r, rows in zip(results, rows_of)],
+          "new_years": years_text(covered)} for r, covered in zip(results, covered_of)],
     )
     insert_rows(conn, FINDINGS, [f for r in results for f in finding_rows(r)], copy=True)
