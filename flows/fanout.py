@@ -18,7 +18,7 @@ from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
 from config.settings import load_settings
-from flows.stages import check_and_load, read_ahead, take_in
+from flows.stages import load_when_read, read_ahead, take_in
 from tasks.batch import batches
 from tasks.intake.archive import open_regular
 from tasks.intake.discover import InboxFile
@@ -57,7 +57,7 @@ def ingest_batch(files: list[dict], parent_run_id: str | None = None) -> dict:
                        flow_run_id=str(flow_run.id))
     batch = [InboxFile(Path(f["path"]), f["name"], int(f["size"])) for f in files]
     intake = take_in(batch, settings.warehouse_url, str(settings.archive_dir), frozenset())
-    outcomes = check_and_load(intake, read_ahead(intake), settings.warehouse_url, run_id)
+    outcomes = load_when_read(intake, read_ahead(intake), settings.warehouse_url, run_id)
     from tasks.workers import stop_readers
 
     stop_readers()

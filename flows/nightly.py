@@ -10,7 +10,7 @@ from prefect.utilities.annotations import quote
 from config.settings import load_settings
 from flows.fanout import batch_deployment, fan_out
 from flows.notices import notify_stewards
-from flows.stages import check_and_load, discover_submissions, read_ahead, take_in
+from flows.stages import load_when_read, discover_submissions, read_ahead, take_in
 from flows.review import review_after_load
 from flows.shared import publish_artifacts, trigger_of
 from flows.summary import progress_extra, summary_line
@@ -23,10 +23,11 @@ from tasks.workers import start_readers
 from warehouse.db import engine_for, upgrade
 
 
-# batches taken in at once: the one being checked and loaded here, and the next, read in its worker meanwhile. With
+# batches taken in at once: the one being loaded here, and the next, read and checked in its worker meanwhile. With
 # one, nothing overlapped: each batch was read while this process waited (N = 5 000, same hour: 42 and 56 s; with
-# two, 36-42 s). Two batches of 200 held here at once took the process to 401-416 MiB, over the 400 it is allowed;
-# batches of 100 (BAOCAO_BATCH_SIZE) keep it at 342-350 MiB
+# two, 36-42 s). Three (two read side by side) cost more CPU than they overlapped: 35.6-36.7 s against 32.0-32.6.
+# Since the checks run in the reading worker, two batches of 200 (BAOCAO_BATCH_SIZE) held here take this process to
+# 363-365 MiB at N = 5 000 (before, with their frames checked here, 401-416 MiB, over the 400 it is allowed)
 IN_FLIGHT = 2
 
 
@@ -44,7 +45,7 @@ def night_name() -> str:
 def nightly_ingest(inbox: str | None = None, trigger: str = "manual") -> dict:
     """The nightly run: every file of the inbox ends loaded, flagged, skipped or quarantined.
 
-    Batch k+1 is read (a submitted task, in its worker process) while batch k is checked and loaded here."""
+    Batch k+1 is read and checked (a submitted task, in its worker process) while batch k is loaded here."""
     logger = get_run_logger()
     settings = load_settings()
     inbox = inbox or str(settings.inbox)
@@ -76,7 +77,7 @@ def nightly_ingest(inbox: str | None = None, trigger: str = "manual") -> dict:
                 start_checkpoint()
             ahead.append((intake, read_ahead(intake)))
         intake, reading = ahead.popleft()
-        outcomes += check_and_load(intake, reading, settings.warehouse_url, run_id)
+        outcomes += load_when_read(intake, reading, settings.warehouse_url, run_id)
         done += len(intake.outcomes)
         logger.info("batch %d of %d loaded: %d of %d files done", number, len(chunks), done, total,
                     extra=progress_extra(done=done, stage=f"batch {min(number + 1, len(chunks))} of {len(chunks)}"))

@@ -14,7 +14,7 @@ from prefect.futures import PrefectFuture
 from prefect.utilities.annotations import quote
 
 from flows.shared import IO_RETRIES
-from tasks.batch import Intake, check_batch, load_batch, read_batch, take_batch
+from tasks.batch import Intake, load_batch, read_batch, take_batch
 from tasks.intake.discover import InboxFile, discover_inbox
 from tasks.load.submissions import FileOutcome
 from warehouse.db import engine_for
@@ -35,16 +35,14 @@ def take_in(files: list[InboxFile], warehouse_url: str, archive_dir: str, seen: 
     return take_batch(files, engine_for(warehouse_url), Path(archive_dir), seen)
 
 
-@task(name="read", cache_policy=NO_CACHE)
-def read(intake: Intake) -> list:
-    """Read, tabulate and check each document of the batch in a bounded worker process."""
+@task(name="read-and-check", cache_policy=NO_CACHE)
+def read_and_check(intake: Intake) -> list:
+    """Read, tabulate and check each document of the batch in a bounded worker process: its own checks (metadata,
+    annexes, narrative), then the batch's as one frame (facts contract, totals, groups, plan/actual pairs, period
+    coverage). One task, not a read and a check: the checks run in the reading worker, where they take the pandas
+    and pandera work off the process that loads the warehouse (N = 5 000: that process 20.0 -> 17.6 CPU s, its peak
+    351 -> 322 MiB), and a task run costs the flow and Prefect's API ~25 ms of CPU."""
     return read_batch(intake)
-
-
-@task(name="check", cache_policy=NO_CACHE)
-def check(documents: list) -> list:
-    """The batch's contract and reconciliation checks, on one frame."""
-    return check_batch(documents)
 
 
 @task(name="load", **IO_RETRIES)
@@ -54,11 +52,11 @@ def load(intake: Intake, results: list, warehouse_url: str, run_id: str) -> list
 
 
 def read_ahead(intake: Intake) -> PrefectFuture:
-    """Start reading a batch in its worker; the flow checks and loads the batch before while it reads."""
-    return read.submit(quote(intake))
+    """Start reading and checking a batch in its worker; the flow loads the batch before meanwhile."""
+    return read_and_check.submit(quote(intake))
 
 
-def check_and_load(intake: Intake, reading: PrefectFuture, warehouse_url: str, run_id: str) -> list[FileOutcome]:
-    """Check a batch once its reading is done, then load it: two task runs, read → check → load in the graph."""
-    checked = check.submit(quote(reading.result()), wait_for=[reading])  # a future: a State would be walked whole
-    return load(quote(intake), quote(checked.result()), warehouse_url, run_id, wait_for=[checked])
+def load_when_read(intake: Intake, reading: PrefectFuture, warehouse_url: str, run_id: str) -> list[FileOutcome]:
+    """Load a batch once it is read and checked: read-and-check → load in the graph."""
+    # the edge is kept with wait_for: the results go in `quote`, and a State would be walked whole
+    return load(quote(intake), quote(reading.result()), warehouse_url, run_id, wait_for=[reading])

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 from config.limits import load_limits
 from config.settings import load_settings
-from tasks.check.submission import ReadSubmission, SubmissionResult, check_read
+from tasks.check.submission import SubmissionResult
 from tasks.intake.archive import Taken, settle_archive, sweep_archive, take_file
 from tasks.intake.discover import InboxFile, discover_inbox
 from tasks.load.chunk import Arrival, arrivals_now, load_chunk, write_chunk
@@ -39,11 +39,10 @@ READERS = 2
 
 
 def redo_chunk_size() -> int:
-    """Submissions a rerun or a rebuild writes at a time: two nightly batches. The night's batches are small so that
-    the flow's process holds two at once within its memory; a rerun or rebuild holds no Prefect state and PostgreSQL
-    pays per chunk (a query for the history, a COPY each for facts and findings): scale.py, 7 000 reports on
-    PostgreSQL, chunks of 100 against 200: rebuild 17.9 against 12.9 CPU s, rerun 11.4 against 9.8."""
-    return 2 * load_settings().batch_size
+    """Submissions a rerun or a rebuild writes at a time: one nightly batch (200 by default). PostgreSQL pays per chunk
+    (a query for the history, a COPY each for facts and findings): scale.py, 7 000 reports on PostgreSQL, chunks of
+    100 against 200: rebuild 17.9 against 12.9 CPU s, rerun 11.4 against 9.8."""
+    return load_settings().batch_size
 
 
 @dataclass
@@ -93,17 +92,14 @@ def take_batch(files: list[InboxFile], engine: Engine, archive_dir: Path, seen: 
     return intake
 
 
-def read_batch(intake: Intake) -> list[ReadSubmission | SubmissionResult]:
-    """Read, tabulate and check each document in a bounded worker; a file too large to read is quarantined here."""
+def read_batch(intake: Intake) -> list[SubmissionResult]:
+    """Read, tabulate and check each document in a bounded worker (the document's own checks, then the batch's frame
+    checks: the facts contract, totals, groups, plan/actual pairs, period coverage); a file too large to read is
+    quarantined here."""
     limits = load_limits()
     read = iter(process_many_isolated(intake.readable, limits=limits))
     return [next(read) if taken.data is not None else oversized_result(taken.sha256, taken.head, f.name, taken.size, limits)
             for _, f, taken in intake.pending]
-
-
-def check_batch(read: list[ReadSubmission | SubmissionResult]) -> list[SubmissionResult]:
-    """The batch's frame checks: the facts contract, totals, groups, plan/actual pairs, period coverage."""
-    return check_read(read)
 
 
 def load_batch(intake: Intake, results: list[SubmissionResult], engine: Engine, run_id: str | None) -> list[FileOutcome]:
@@ -149,7 +145,7 @@ def collect_garbage() -> None:
 def ingest_files(files: list[InboxFile], engine: Engine, archive_dir: Path, run_id: str | None) -> list[FileOutcome]:
     """Take in, read, check and load one batch of files, one stage after the other."""
     intake = take_batch(files, engine, archive_dir)
-    return load_batch(intake, check_batch(read_batch(intake)), engine, run_id)
+    return load_batch(intake, read_batch(intake), engine, run_id)
 
 
 def batches(items: list, size: int) -> list[list]:
@@ -166,20 +162,19 @@ def rerun_period_rows(engine: Engine, period: str, unit: str | None = None) -> l
         held = locked_ids(conn, [row.id for row in rows])  # approved numbers do not move under the province
         redo = [row for row in rows if row.id not in held]
         outcomes: list[FileOutcome] = []
-        for chunk, read in read_ahead(batches(redo, size), read_stored, depth=READERS):
-            results = check_read(read)
+        for chunk, results in read_ahead(batches(redo, size), read_stored, depth=READERS):
             redo_chunk(conn, chunk, results)
             outcomes += [outcome_of(r) for r in results]
     return outcomes + [
         FileOutcome(row.source, row.id, "skipped", "approved: unapprove it to rerun") for row in rows if row.id in held]
 
 
-def read_stored(stored: list) -> list[ReadSubmission | SubmissionResult]:
+def read_stored(stored: list) -> list[SubmissionResult]:
     """Read archived files again, bytes as they were archived (a file gone fails the whole rerun or rebuild)."""
     return process_many_isolated([(Path(row.archive_path).read_bytes(), row.source) for row in stored])
 
 
-def read_archived(stored: list) -> list[ReadSubmission | SubmissionResult]:
+def read_archived(stored: list) -> list[SubmissionResult]:
     """Read archived files again as the nightly run read them: one too large is quarantined without being read."""
     limits = load_limits()
     sizes = [Path(row.archive_path).stat().st_size for row in stored]
@@ -209,9 +204,9 @@ def rebuild_warehouse(engine: Engine, period: str | None = None) -> dict[str, in
         with engine.begin() as conn:
             stored = lock_period_submissions(conn, code)
             clear_submissions(conn, stored)
-            for chunk, read in read_ahead(batches(stored, size), read_archived, depth=READERS):
+            for chunk, results in read_ahead(batches(stored, size), read_archived, depth=READERS):
                 write_chunk(conn, [Arrival(result, row.archive_path, row.received_at, row.run_id)
-                                   for row, result in zip(chunk, check_read(read))])
+                                   for row, result in zip(chunk, results)])
         done[code] = len(stored)
         log.info("rebuilt %s: %d submissions", code, len(stored))
     return done
@@ -236,7 +231,7 @@ def ingest_inbox(inbox: Path, trigger: str = "manual") -> dict:
             yield intake
 
     for intake, read in read_ahead(taken_in(), read_batch, depth=READERS):
-        outcomes += load_batch(intake, check_batch(read), engine, run_id)
+        outcomes += load_batch(intake, read, engine, run_id)
     return finish_run(engine, run_id, outcomes)
 
 

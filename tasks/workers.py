@@ -1,5 +1,6 @@
 """Bounded worker processes: each batch of files is read and checked in a forked worker with a memory and time limit,
-and a worker that fails has its files redone one by one, so one bad file never costs its neighbours."""
+and a worker that fails has its files redone one by one, so one bad file never costs its neighbours. What comes back
+is checked (tasks.check.submission.read_checked): the process that loads the warehouse only loads."""
 from __future__ import annotations
 
 import multiprocessing
@@ -29,10 +30,10 @@ def oversized_result(sha256: str, head: bytes, source: str, size: int, limits: L
 
 
 def read_one(data: bytes, source: str):
-    """The default reader of a worker: one file read, tabulated and given its document checks."""
-    from tasks.check.submission import read_documents
+    """The default reader of a worker: one file read, tabulated and checked, as a batch's worker does it."""
+    from tasks.check.submission import read_checked
 
-    return read_documents([(data, source)])[0]
+    return read_checked([(data, source)])[0]
 
 
 # -- one file in its own process -------------------------------------------------------------
@@ -153,9 +154,9 @@ def _batch_in_worker(conn, items: list[tuple[bytes, str]], memory_bytes: int) ->
     """Runs in the worker: read the whole batch, under the same address-space bound."""
     try:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-        from tasks.check.submission import read_light
+        from tasks.check.submission import read_checked
 
-        conn.send(("result", read_light(items)))
+        conn.send(("result", read_checked(items)))
     except BaseException as exc:  # a crash, MemoryError, or a result that cannot be sent back
         try:
             conn.send(("failed", "".join(traceback.format_exception(exc))))

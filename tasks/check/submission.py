@@ -38,7 +38,7 @@ class SubmissionResult:
     encoding: str | None
     status: str  # "ok" | "flagged" | "quarantined"
     document: Document | None
-    facts: pd.DataFrame
+    facts: pd.DataFrame | None  # None once checked in a reading worker: `rows` holds them, and is what is sent
     findings: list[Finding] = field(default_factory=list)
     reason: str | None = None  # why it was quarantined, or what the reader had to assume (a misnamed file)
     trace: str | None = None  # a reader's traceback, for developers
@@ -191,6 +191,15 @@ def read_light(files: list[tuple[bytes, str]]) -> list[ReadSubmission | Submissi
         return [for_loading(r) for r in read_documents(files)]
 
 
+def read_checked(files: list[tuple[bytes, str]]) -> list[SubmissionResult]:
+    """What a reading worker sends back for a batch: each file read, slimmed (read_light) and given the batch's frame
+    checks (check_read), its facts as the rows the loader writes and not also as a frame. Checking here rather than in
+    the loading process moves a batch's pandas and pandera work off the process that writes the warehouse, and what
+    comes back unpickles ~7 times faster (100 late reports of the bench corpus: 62 -> 9 ms) than cell records."""
+    with _gc_paused_for_text(files):
+        return [replace(r, facts=None) if r.rows is not None else r for r in check_read(read_light(files))]
+
+
 PARALLEL_MIN = 20  # fewer files than this are read in-process: a worker's round trip would cost more
 _pool = None  # a ProcessPoolExecutor, imported and started on first use (`check` never needs one)
 
@@ -246,8 +255,10 @@ def _read_on(files: list[tuple[bytes, str]], workers: int) -> list[ReadSubmissio
 def check_read(read: list[ReadSubmission | SubmissionResult]) -> list[SubmissionResult]:
     """The checks that run on the whole batch as one frame: the facts contract (pandera), totals against their
     years, groups against their items, plan/actual pairs, period coverage. Quarantined files pass through."""
-    forms = load_forms()
     readable = [r for r in read if isinstance(r, ReadSubmission)]
+    if not readable:  # checked already (in a reading worker), or quarantined
+        return list(read)
+    forms = load_forms()
     records = [rec if type(rec) is tuple else _cell_values(rec) for r in readable for rec in r.records]
     cells = pd.DataFrame.from_records(records, columns=CELL_COLUMNS)
     facts, contract = validate_facts(facts_of(cells))

@@ -237,7 +237,7 @@ def outcome_of(result: SubmissionResult) -> FileOutcome:
     return FileOutcome(
         source=result.source, sha256=result.sha256, outcome=status, reason=result.reason,
         errors=_count(result, "error"), warnings=_count(result, "warning"), infos=_count(result, "info"),
-        facts=len(result.facts),
+        facts=len(fact_rows(result)),
     )
 
 

@@ -44,7 +44,7 @@ def test_nightly_then_nothing_new_then_rerun(prefect_harness, baocao_env, monkey
 
 
 def test_a_nightly_run_shows_its_stages_as_task_runs(prefect_harness, baocao_env, monkeypatch, tmp_path):
-    """The Prefect graph shows the pipeline: per batch take-in, read, check, load; then the review tasks."""
+    """The Prefect graph shows the pipeline: per batch take-in, read-and-check (in the reading worker), load; then the review tasks."""
     import shutil
 
     from prefect.client.orchestration import get_client
@@ -62,20 +62,18 @@ def test_a_nightly_run_shows_its_stages_as_task_runs(prefect_harness, baocao_env
         task_runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id])))
     names = sorted(run.name.rsplit("-", 1)[0] for run in task_runs)  # a task run is named "<task>-<suffix>"
     counts = {name: names.count(name) for name in set(names)}
-    assert {"take-in", "read", "check", "load"} <= set(counts), counts
-    assert counts["read"] == counts["check"] == counts["load"] == 2
+    assert {"take-in", "read-and-check", "load"} <= set(counts), counts
+    assert counts["take-in"] == counts["read-and-check"] == counts["load"] == 2
     assert {"check-expectations", "sync-failure-queue", "write-report"} <= set(counts)
     assert all(run.state.is_completed() for run in task_runs)
     # the second batch is read while the first is loaded (7d71f29 lost that and no test noticed: every batch was
     # read while the flow waited, a third of the night at N = 5 000)
     reads, loads = ([r for r in sorted(task_runs, key=lambda r: r.start_time) if r.name.rsplit("-", 1)[0] == stage]
-                    for stage in ("read", "load"))
+                    for stage in ("read-and-check", "load"))
     assert reads[1].start_time < loads[0].end_time, (reads[1].start_time, loads[0].end_time)
-    # the edges read → check → load survive the batch being handed over in `quote` (kept with wait_for)
+    # the edge read-and-check → load survives the batch being handed over in `quote` (kept with wait_for)
     by_id = {run.id: run.name.rsplit("-", 1)[0] for run in task_runs}
     for run in task_runs:
         upstream = {by_id.get(i.id) for inputs in run.task_inputs.values() for i in inputs if hasattr(i, "id")}
-        if run.name.startswith("check-") and not run.name.startswith("check-expectations"):
-            assert "read" in upstream, (run.name, run.task_inputs)
         if run.name.startswith("load-"):
-            assert "check" in upstream, (run.name, run.task_inputs)
+            assert "read-and-check" in upstream, (run.name, run.task_inputs)
