@@ -197,7 +197,7 @@ def read_checked(files: list[tuple[bytes, str]]) -> list[SubmissionResult]:
     the loading process moves a batch's pandas and pandera work off the process that writes the warehouse, and what
     comes back unpickles ~7 times faster (100 late reports of the bench corpus: 62 -> 9 ms) than cell records."""
     with _gc_paused_for_text(files):
-        return [replace(r, facts=None) if r.rows is not None else r for r in check_read(read_light(files))]
+        return check_read(read_light(files), frames=False)
 
 
 PARALLEL_MIN = 20  # fewer files than this are read in-process: a worker's round trip would cost more
@@ -252,9 +252,11 @@ def _read_on(files: list[tuple[bytes, str]], workers: int) -> list[ReadSubmissio
 
 
 @_gc_paused()  # the batch's results stay alive while it is checked, as they do while it is read
-def check_read(read: list[ReadSubmission | SubmissionResult]) -> list[SubmissionResult]:
+def check_read(read: list[ReadSubmission | SubmissionResult], frames: bool = True) -> list[SubmissionResult]:
     """The checks that run on the whole batch as one frame: the facts contract (pandera), totals against their
-    years, groups against their items, plan/actual pairs, period coverage. Quarantined files pass through."""
+    years, groups against their items, plan/actual pairs, period coverage. Quarantined files pass through.
+    `frames`: each result's facts also as a frame (a slice of the batch's); without, `facts` is None and `rows`
+    holds them."""
     readable = [r for r in read if isinstance(r, ReadSubmission)]
     if not readable:  # checked already (in a reading worker), or quarantined
         return list(read)
@@ -289,7 +291,7 @@ def check_read(read: list[ReadSubmission | SubmissionResult]) -> list[Submission
         noted = next((f.message_en for f in doc.findings if f.rule == "format_mismatch"), None)
         out.append(SubmissionResult(
             source=doc.source, sha256=sha, format=doc.format, encoding=doc.encoding,
-            status=status_for(findings), document=doc, facts=_report_facts(facts, a, b),
+            status=status_for(findings), document=doc, facts=_report_facts(facts, a, b) if frames else None,
             findings=findings, figures=r.figures, reason=noted, rows=rows[a:b],
         ))
     return out

@@ -74,14 +74,20 @@ def asset_queries() -> dict[str, str | None]:
             "(SELECT COUNT(*) FROM facts f WHERE f.submission_id = s.id) AS fact_count "
             "FROM submissions s WHERE s.is_current = TRUE AND s.status <> 'quarantined'"
         ),
+        # one row per current submission: its first cell (file: form / row / year) whose plan or actual is missing,
+        # NULL when every plan has its actual. Grouped submission by submission through uq_facts_cell, not as one
+        # GROUP BY over every fact: great-expectations runs the asset's query four times (row count, unexpected
+        # count, samples, columns), and at N = 5 000 each pass sorted 344 000 facts into 172 000 groups (0.35-0.5 s
+        # on SQLite); now only the unexpected count evaluates every submission (0.26 s), the others stop early.
         "plan_actual_pairs": (
-            "SELECT f.submission_id, f.form, f.label, f.year, "
-            "CASE WHEN SUM(CASE WHEN f.measure = 'plan' THEN 1 ELSE 0 END) "
-            "<> SUM(CASE WHEN f.measure = 'actual' THEN 1 ELSE 0 END) "
-            "THEN f.form || ' / ' || f.label || ' / ' || COALESCE(CAST(f.year AS VARCHAR(4)), 'Tổng số') END AS unpaired "
-            "FROM facts f JOIN submissions s ON s.id = f.submission_id "
-            f"WHERE s.is_current = TRUE AND f.form || '' IN ({forms}) "
-            "GROUP BY f.submission_id, f.form, f.group_no, f.label, f.year"
+            "SELECT s.id AS submission_id, s.source, "
+            "(SELECT MIN(u.cell) FROM (SELECT s.source || ': ' || f.form || ' / ' || f.label || ' / ' "
+            "|| COALESCE(CAST(f.year AS VARCHAR(4)), 'Tổng số') AS cell "
+            f"FROM facts f WHERE f.submission_id = s.id AND f.form || '' IN ({forms}) "
+            "GROUP BY f.form, f.group_no, f.label, f.year "
+            "HAVING SUM(CASE WHEN f.measure = 'plan' THEN 1 ELSE 0 END) "
+            "<> SUM(CASE WHEN f.measure = 'actual' THEN 1 ELSE 0 END)) AS u) AS unpaired "
+            "FROM submissions s WHERE s.is_current = TRUE AND s.status <> 'quarantined'"
         ),
         "references": (
             "SELECT 'facts' AS child, CAST(f.id AS VARCHAR(20)) AS child_id, f.submission_id, s.id AS parent "

@@ -28,6 +28,10 @@ def run_checkpoint_twice(url: str, tmp_path) -> None:
     assert first["results"]["facts_non_negative"] is True
     # the seed leaves Biểu 02's actual totals blank: a warning-level check, not an integrity failure
     assert first["suites"][COMPLETENESS] is False and first["failed"] == ["plan_actual_complete"]
+    with engine_for(url).connect() as conn:
+        unpaired = conn.execute(select(ExpectationFinding.message_en).where(
+            ExpectationFinding.expectation == "plan_actual_complete")).scalar_one()
+    assert ".txt: BIEU_02 / " in unpaired, unpaired  # its sample names the file and the cell
 
     plant_negative_fact(url)
     second = check_warehouse(url)
