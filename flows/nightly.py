@@ -20,6 +20,7 @@ from tasks.load.submissions import FileOutcome
 from tasks.review.checkpoint import start_checkpoint
 from tasks.review.runs import finish_run, start_run
 from tasks.workers import start_readers
+from warehouse import queries
 from warehouse.db import engine_for, upgrade
 
 
@@ -57,6 +58,10 @@ def nightly_ingest(inbox: str | None = None, trigger: str = "manual") -> dict:
     if swept:
         logger.info("removed %d partial archive files a killed run left", len(swept))
     files, refused = discover_submissions(inbox)
+    if files and queries.names_never_received(engine, [f.name for f in files]):
+        # a file never received: the run will load something, so great-expectations imports on the other core from
+        # now, not from the batch that holds it (10 new files listed last among 5 010 already loaded: 14.6-15.6 s -> 13.9-14.7)
+        start_checkpoint()
     total, done, chunks = len(files) + len(refused), len(refused), batches(files, settings.batch_size)
     logger.info("inbox %s: %d files to take in in %d batches, %d refused", inbox, len(files), len(chunks),
                 len(refused), extra=progress_extra(total=total, done=done, stage="taking in"))

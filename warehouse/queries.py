@@ -47,6 +47,18 @@ def completeness(engine: Engine, province_code: str, period: str) -> list[dict]:
                    ("unit_code",), p=province_code, period=period)
 
 
+def names_never_received(engine: Engine, names: list[str]) -> list[str]:
+    """The file names among `names` that no submission was ever received under (in order): a cheap sign, before
+    any byte is read, that a run will load something (a known name may still bring new bytes)."""
+    s = Submission.__table__
+    known: set[str] = set()
+    with engine.connect() as conn:
+        for start in range(0, len(names), 500):
+            chunk = names[start:start + 500]
+            known.update(conn.execute(select(s.c.source).distinct().where(s.c.source.in_(chunk))).scalars())
+    return [name for name in names if name not in known]
+
+
 def lock_period_archives(conn: Connection, period: str, unit: str | None = None) -> list:
     """The current submissions of a period (or of one unit in it) with their archived file and what restatements
     compare them by, unit by unit and each unit's in the order received, for a rerun inside `conn`'s transaction;
