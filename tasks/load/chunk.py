@@ -119,6 +119,36 @@ def unit_history(conn: Connection, units: list[str], years: set[int] | None = No
     return history, covers
 
 
+def years_by_unit(metas: list, rows_of: list[list[dict]]) -> dict[str, set[int]]:
+    """unit -> the years its reports in a chunk cover and the year before each: all that restatements (same cell,
+    same year) and year-over-year jumps (the year before) look up in the unit's history."""
+    out: dict[str, set[int]] = {}
+    for meta, rows in zip(metas, rows_of):
+        if meta is not None and meta.unit_code:
+            out.setdefault(meta.unit_code, set()).update(
+                y + back for y in {row["year"] for row in rows} - {None} for back in (0, -1))
+    return out
+
+
+def histories(conn: Connection, years_of: dict[str, set[int]], also: list[str] = (),
+              compared: set[tuple] | None = None) -> tuple[dict[str, dict[str, list[dict]]], dict[str, set[int]]]:
+    """unit_history for each unit with its own years (years_by_unit), one query per set of years the chunk's units
+    share (a handful: a report covers a phase or the years of its phase to date). Asking every unit for the years of
+    the whole chunk fetched, for a chunk mixing 2016-2020 reports with 2021 ones, the 2016-2019 figures of units
+    that only sent a 2021 report: the last 200 reports of the bench corpus, 47 706 rows in 0.49 s against 27 634
+    in 0.16 s."""
+    history: dict[str, dict[str, list[dict]]] = {}
+    covers: dict[str, set[int]] = {}
+    groups: dict[frozenset, list[str]] = {}
+    for unit, years in years_of.items():
+        groups.setdefault(frozenset(years), []).append(unit)
+    for years, units in sorted(groups.items(), key=lambda g: sorted(g[0])):
+        found, covered = unit_history(conn, sorted(units), set(years), also=also, compared=compared)
+        history.update(found)
+        covers.update(covered)
+    return history, covers
+
+
 def compared_spans(metas: list, rows_of: list[list[dict]]) -> set[tuple] | None:
     """The (period, years) of each report of a chunk, what an earlier phase total must match to be compared with;
     None when a report has no yearly figure (it compares with phase totals of reports without one either)."""
@@ -163,11 +193,9 @@ def write_chunk(conn: Connection, arrivals: list[Arrival], periods: set | None =
         ensure_period(conn, period)
     keys = [natural_key(a.result) for a in arrivals]
     current = current_versions(conn, sorted({k for k in keys if k}))
-    years = {y + back for a in arrivals for y in {row["year"] for row in fact_rows(a.result)} - {None}
-             for back in (0, -1)}
-    history, covers = unit_history(conn, sorted({m.unit_code for m in metas if m is not None and m.unit_code}),
-                                   years, also=[sid for sid, _ in current.values()],
-                                   compared=compared_spans(metas, [fact_rows(a.result) for a in arrivals]))
+    rows_of = [fact_rows(a.result) for a in arrivals]
+    history, covers = histories(conn, years_by_unit(metas, rows_of), also=[sid for sid, _ in current.values()],
+                                compared=compared_spans(metas, rows_of))
     live = {sid for unit in history.values() for sid in unit}  # current submissions among the history
     stored_current = {sid for sid, _ in current.values()}
     rows_out: dict[str, dict] = {}

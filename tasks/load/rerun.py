@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, bindparam, delete, update
 
 from tasks.check.submission import SubmissionResult
-from tasks.load.chunk import compared_spans, history_rows, unit_history
+from tasks.load.chunk import compared_spans, histories, history_rows, years_by_unit
 from tasks.load.submissions import (
     FACTS, FINDINGS, SUBMISSIONS, _count, apply_earlier, covered_years, fact_rows, finding_rows, insert_rows,
     pick_earlier, years_text,
@@ -30,10 +30,9 @@ def redo_chunk(conn: Connection, stored: list, results: list[SubmissionResult]) 
     metas = [r.document.meta if r.document is not None else None for r in results]
     rows_of = [fact_rows(r) for r in results]
     covered_of = [covered_years(rows) for rows in rows_of]
-    years = {y + back for rows in rows_of for y in {row["year"] for row in rows} - {None} for back in (0, -1)}
-    history, covers = unit_history(conn, sorted({m.unit_code for m in metas if m is not None and m.unit_code}),
-                                   years, also=[row.supersedes for row in stored if row.supersedes],
-                                   compared=compared_spans(metas, rows_of))
+    history, covers = histories(conn, years_by_unit(metas, rows_of),
+                                also=[row.supersedes for row in stored if row.supersedes],
+                                compared=compared_spans(metas, rows_of))
     for row, result, meta, rows, covered in zip(stored, results, metas, rows_of, covered_of):
         if meta is None or not meta.unit_code:
             continue

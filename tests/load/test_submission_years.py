@@ -96,3 +96,26 @@ def test_names_never_received_are_the_inbox_names_no_submission_came_under(histo
     names = [f"new_{i:03}.txt" for i in range(600)] + received + ["zz_late.docx"]
     assert names_never_received(engine_for(history_warehouse), names) == names[:600] + ["zz_late.docx"]
     assert names_never_received(engine_for(history_warehouse), received) == []
+
+
+def test_each_unit_gets_the_history_of_its_own_years(history_warehouse):
+    """A chunk where one district sent a 2016-2020 report and the other a 2021 one: the second is not given the
+    first's 2016-2019 years (what restatements and jumps never look at), and neither loses a row it needs."""
+    from tasks.load.chunk import histories
+
+    with engine_for(history_warehouse).connect() as conn:
+        first, second = sorted(conn.execute(text("SELECT DISTINCT unit_code FROM submissions")).scalars())
+        wanted = {first: set(range(2015, 2021)), second: {2020, 2021}}
+        history, covers = histories(conn, wanted)
+        alone = {unit: unit_history(conn, [unit], years)[0][unit] for unit, years in wanted.items()}
+        together = unit_history(conn, [first, second], wanted[first] | wanted[second])[0]
+
+    def years(rows_by_submission):
+        return {row["year"] for rows in rows_by_submission.values() for row in rows} - {None}
+
+    assert history == alone  # each unit as if asked alone
+    assert years(history[second]) == {2020, 2021} and years(together[second]) > {2016, 2020, 2021}
+    for unit, rows_by_submission in together.items():  # what the whole chunk's years fetch, within the unit's years
+        kept = {sid: [r for r in rows if r["year"] is None or r["year"] in wanted[unit]]
+                for sid, rows in rows_by_submission.items()}
+        assert {sid: rows for sid, rows in kept.items() if rows} == history[unit]
