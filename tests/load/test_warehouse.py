@@ -99,6 +99,33 @@ def test_alembic_upgrade_head_then_downgrade_on_an_empty_database(kind, request)
     assert not set(names.get_view_names()) & VIEWS
 
 
+UPGRADE_PROBE = "import sys; from warehouse.db import upgrade; upgrade(sys.argv[1]); print('alembic' in sys.modules)"
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_a_warehouse_at_head_is_upgraded_without_alembic_and_one_behind_is_migrated(kind, request):
+    from alembic.script import ScriptDirectory
+
+    from warehouse.db import alembic_config, head_revisions
+
+    url = request.getfixturevalue("sqlite_url" if kind == "sqlite" else "pg_url")
+    assert head_revisions() == set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+
+    def upgrade_imports_alembic() -> bool:
+        probe = subprocess.run([sys.executable, "-c", UPGRADE_PROBE, url], cwd=ROOT, capture_output=True, text=True,
+                               timeout=120)
+        assert probe.returncode == 0, probe.stderr[-2000:]
+        return probe.stdout.split()[-1] == "True"
+
+    assert upgrade_imports_alembic()  # an empty database: Alembic creates the schema
+    assert not upgrade_imports_alembic()  # at head: one query says so, the reference data is synced
+    downgrade(url, "0007")
+    engine_for(url).dispose()
+    assert upgrade_imports_alembic()  # one migration behind: Alembic runs it
+    assert rows(url, "SELECT version_num FROM alembic_version") == [(max(head_revisions()),)]
+    assert rows(url, "SELECT count(*) FROM forms")[0][0] > 0
+
+
 def test_dimensions_hold_units_with_successors_and_the_catalog(sqlite_url):
     upgrade(sqlite_url)
     assert rows(sqlite_url, "SELECT name, level, parent_code, successor_code, successor_name FROM reporting_units "
