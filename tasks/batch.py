@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 from config.limits import load_limits
 from config.settings import load_settings
-from tasks.check.submission import SubmissionResult
+from tasks.check.result import SubmissionResult
 from tasks.intake.archive import Taken, settle_archive, sweep_archive, take_file
 from tasks.intake.discover import InboxFile, discover_inbox
 from tasks.load.chunk import Arrival, arrivals_now, load_chunk, write_chunk

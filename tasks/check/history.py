@@ -7,11 +7,14 @@ cost: dict lookups take 0.1 ms a report, merges took 10. The jump factor is in c
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from config.files import read_yaml
 from config.messages import finding, rules, where
 from contracts.findings import Finding
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _NUMERIC = ("number", "dot_decimal", "repaired")
 
@@ -41,7 +44,8 @@ def _records(facts: pd.DataFrame | None) -> list[dict]:
 
 
 def _present(value) -> bool:
-    return value is not None and value is not pd.NA and not (isinstance(value, float) and value != value)
+    # pandas' NA known by its type: the loading process does not import pandas for it
+    return not (value is None or (isinstance(value, float) and value != value) or type(value).__name__ == "NAType")
 
 
 def _yearly(row: dict) -> bool:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import gc
 import operator
-import traceback
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 
@@ -12,62 +11,18 @@ import pandas as pd
 
 from config.catalog import load_forms
 from config.settings import load_settings
-from config.messages import finding, unreadable
 from contracts.document import Document
-from contracts.facts import FACT_COLUMNS
-from contracts.findings import Finding, worst_severity
+from contracts.findings import Finding
 from tasks.check.narrative import check_narrative
 from contracts.document import sha256_of
-from contracts.errors import Unreadable
-from tasks.read.submission import detect_format, read_document
+from tasks.read.submission import read_document
 from tasks.check.reconcile import (
     check_metadata, check_period_coverage_of_years, cross_check_annexes, reconcile_group_totals, reconcile_pairs,
     reconcile_totals, reported_years,
 )
 from tasks.check.tabulate import CELL_COLUMNS, facts_of, tabulate_records
 from tasks.check.validate import validate_facts
-
-
-@dataclass
-class SubmissionResult:
-    """What one file became: its document (unless unreadable), its facts and its findings."""
-
-    source: str
-    sha256: str
-    format: str
-    encoding: str | None
-    status: str  # "ok" | "flagged" | "quarantined"
-    document: Document | None
-    facts: pd.DataFrame | None  # None once checked in a reading worker: `rows` holds them, and is what is sent
-    findings: list[Finding] = field(default_factory=list)
-    reason: str | None = None  # why it was quarantined, or what the reader had to assume (a misnamed file)
-    trace: str | None = None  # a reader's traceback, for developers
-    figures: list = field(default_factory=list)  # contracts.narrative.Figure: every number of the narrative
-    rows: list[dict] | None = None  # `facts` as rows of the facts table, made for the whole batch at once
-
-    @property
-    def worst(self) -> str | None:
-        return worst_severity(self.findings)
-
-
-def fact_table_rows(facts: pd.DataFrame) -> list[dict]:
-    """A facts frame as rows for the facts table (NULL, never NaN: PostgreSQL keeps NaN as a number).
-
-    Column by column (`tolist` gives Python scalars), once per batch: record by record, per report, it cost
-    4 ms a report."""
-    if facts.empty:
-        return []
-    frame = facts.rename(columns={"submission": "submission_id", "group": "group_no", "column": "column_header"})
-    columns = []
-    for name in frame.columns:
-        values = frame[name].tolist()
-        if name in ("year", "line"):
-            values = [None if v is None or v is pd.NA or v != v else int(v) for v in values]
-        elif frame[name].hasnans:
-            values = [None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v for v in values]
-        columns.append(values)
-    names = list(frame.columns)
-    return [dict(zip(names, row)) for row in zip(*columns)]
+from tasks.check.result import SubmissionResult, fact_table_rows, quarantined, status_for  # noqa: F401
 
 
 def for_loading(result):
@@ -84,27 +39,6 @@ def for_loading(result):
 
 
 _cell_values = operator.itemgetter(*CELL_COLUMNS)  # a cell record's values, in the order of the batch's frame
-
-
-def status_for(findings: list[Finding]) -> str:
-    """Flagged when anything at warning level or worse was found; info alone leaves it ok."""
-    return "flagged" if any(f.severity in ("error", "warning") for f in findings) else "ok"
-
-
-def quarantined(data: bytes, source: str, exc: Exception) -> SubmissionResult:
-    """An unreadable file: one error finding that says why, and the way out."""
-    trace = None
-    if not isinstance(exc, Unreadable):  # a reader's bug: the file is quarantined and developers get the traceback
-        trace = "".join(traceback.format_exception(exc))
-        exc = unreadable("reader_failed", error=f"{type(exc).__name__}: {exc}", kind=type(exc).__name__)
-    f = finding("unreadable", source=None, source_name=source, reason_vi=exc.reason_vi, reason_en=exc.reason_en,
-                fix_vi=exc.fix_vi, fix_en=exc.fix_en)
-    reason_en = exc.reason_en
-    return SubmissionResult(
-        source=source, sha256=sha256_of(data), format=detect_format(data), encoding=None,
-        status="quarantined", document=None, facts=pd.DataFrame(columns=FACT_COLUMNS),
-        findings=[f], reason=reason_en, trace=trace,
-    )
 
 
 def process_submission(data: bytes, source: str) -> SubmissionResult:

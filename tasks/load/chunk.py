@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, Engine, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from tasks.check.submission import SubmissionResult
+from tasks.check.result import SubmissionResult
 from tasks.load.submissions import (
     FACTS, FINDINGS, SUBMISSIONS, _count, apply_earlier, covered_years, ensure_period, fact_rows, finding_rows,
     insert_rows, known_ids, natural_key, pick_earlier, years_text,

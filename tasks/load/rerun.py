@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, bindparam, delete, update
 
-from tasks.check.submission import SubmissionResult
+from tasks.check.result import SubmissionResult
 from tasks.load.chunk import compared_spans, histories, history_rows, years_by_unit
 from tasks.load.submissions import (
     FACTS, FINDINGS, SUBMISSIONS, _count, apply_earlier, covered_years, fact_rows, finding_rows, insert_rows,

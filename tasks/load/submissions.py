@@ -13,7 +13,7 @@ from config.messages import finding, where
 from config.reporting import due_dates
 from contracts.findings import Finding
 from tasks.check.history import outliers_in
-from tasks.check.submission import SubmissionResult, fact_table_rows, status_for
+from tasks.check.result import SubmissionResult, fact_table_rows, status_for
 from warehouse.db import now
 from warehouse.models import Fact, FindingRow, Period, RunFile, Submission
 from warehouse.reference import period_row

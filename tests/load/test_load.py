@@ -128,3 +128,17 @@ def test_a_jump_from_the_units_previous_year_is_an_outlier_warning(tmp_path, sql
                                     FindingRow.message_en).where(FindingRow.rule == "outlier_jump")).all()
     assert [(j.year, j.measure, j.expected, j.actual) for j in jumps] == [(2021, "plan", "60", "400")]
     assert "report 15/BC-UBND" in jumps[0].message_en
+
+
+def test_the_loading_process_imports_neither_pandas_nor_great_expectations():
+    """The flow's process loads what the reading workers checked: pandas and pandera (0.4 s, ~40 MiB) stay in the
+    workers, great-expectations in its own process or the review worker."""
+    import subprocess
+    import sys
+
+    probe = subprocess.run([sys.executable, "-c", (
+        "import sys, flows.nightly, flows.rerun, flows.review, flows.cli.operator, tasks.batch, tasks.load.chunk; "
+        "print(sorted(m for m in ('pandas', 'pandera', 'numpy', 'great_expectations') if m in sys.modules))")],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert probe.returncode == 0, probe.stderr[-2000:]
+    assert probe.stdout.split("\n")[-2] == "[]"

@@ -1,0 +1,88 @@
+"""What checking a file gives the loader: a SubmissionResult, its fact rows, its status, or its quarantine.
+
+Kept apart from tasks.check.submission, which reads and checks with pandas and pandera: the loading process (the
+flow's) receives results from the reading workers and needs neither (0.4 s and ~40 MiB less at every run's start).
+"""
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from config.messages import finding, unreadable
+from contracts.document import Document, sha256_of
+from contracts.errors import Unreadable
+from contracts.findings import Finding, worst_severity
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass
+class SubmissionResult:
+    """What one file became: its document (unless unreadable), its facts and its findings."""
+
+    source: str
+    sha256: str
+    format: str
+    encoding: str | None
+    status: str  # "ok" | "flagged" | "quarantined"
+    document: Document | None
+    facts: pd.DataFrame | None  # None once checked in a reading worker: `rows` holds them, and is what is sent
+    findings: list[Finding] = field(default_factory=list)
+    reason: str | None = None  # why it was quarantined, or what the reader had to assume (a misnamed file)
+    trace: str | None = None  # a reader's traceback, for developers
+    figures: list = field(default_factory=list)  # contracts.narrative.Figure: every number of the narrative
+    rows: list[dict] | None = None  # `facts` as rows of the facts table, made for the whole batch at once
+
+    @property
+    def worst(self) -> str | None:
+        return worst_severity(self.findings)
+
+
+def fact_table_rows(facts: pd.DataFrame) -> list[dict]:
+    """A facts frame as rows for the facts table (NULL, never NaN: PostgreSQL keeps NaN as a number).
+
+    Column by column (`tolist` gives Python scalars), once per batch: record by record, per report, it cost
+    4 ms a report."""
+    import pandas as pd  # a frame came with the result: pandas is loaded already
+
+    if facts.empty:
+        return []
+    frame = facts.rename(columns={"submission": "submission_id", "group": "group_no", "column": "column_header"})
+    columns = []
+    for name in frame.columns:
+        values = frame[name].tolist()
+        if name in ("year", "line"):
+            values = [None if v is None or v is pd.NA or v != v else int(v) for v in values]
+        elif frame[name].hasnans:
+            values = [None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v for v in values]
+        columns.append(values)
+    names = list(frame.columns)
+    return [dict(zip(names, row)) for row in zip(*columns)]
+
+
+def status_for(findings: list[Finding]) -> str:
+    """Flagged when anything at warning level or worse was found; info alone leaves it ok."""
+    return "flagged" if any(f.severity in ("error", "warning") for f in findings) else "ok"
+
+
+def quarantined(data: bytes, source: str, exc: Exception) -> SubmissionResult:
+    """An unreadable file: one error finding that says why, and the way out."""
+    trace = None
+    if not isinstance(exc, Unreadable):  # a reader's bug: the file is quarantined and developers get the traceback
+        trace = "".join(traceback.format_exception(exc))
+        exc = unreadable("reader_failed", error=f"{type(exc).__name__}: {exc}", kind=type(exc).__name__)
+    f = finding("unreadable", source=None, source_name=source, reason_vi=exc.reason_vi, reason_en=exc.reason_en,
+                fix_vi=exc.fix_vi, fix_en=exc.fix_en)
+    reason_en = exc.reason_en
+    import pandas as pd
+
+    from contracts.facts import FACT_COLUMNS
+    from tasks.read.submission import detect_format
+
+    return SubmissionResult(
+        source=source, sha256=sha256_of(data), format=detect_format(data), encoding=None,
+        status="quarantined", document=None, facts=pd.DataFrame(columns=FACT_COLUMNS),
+        findings=[f], reason=reason_en, trace=trace,
+    )
