@@ -11,13 +11,12 @@ from config.settings import load_settings
 from flows.fanout import batch_deployment, fan_out
 from flows.notices import notify_stewards
 from flows.stages import discover_submissions, load_when_read, read_ahead, take_in
-from flows.review import review_after_load
+from flows.review import prepare_review, review_after_load
 from flows.shared import publish_artifacts, trigger_of
 from flows.summary import progress_extra, summary_line
 from tasks.batch import batches
 from tasks.intake.archive import sweep_archive
 from tasks.load.submissions import FileOutcome
-from tasks.review.checkpoint import start_checkpoint
 from tasks.review.runs import finish_run, start_run
 from tasks.workers import start_readers
 from warehouse import queries
@@ -62,7 +61,7 @@ def nightly_ingest(inbox: str | None = None, trigger: str = "manual") -> dict:
     if files and queries.names_never_received(engine, [f.name for f in files]):
         # a file never received: the run will load something, so great-expectations imports on the other core from
         # now, not from the batch that holds it (10 new files listed last among 5 010 loaded: 14.6-15.6 s -> 13.9-14.7)
-        start_checkpoint()
+        prepare_review()
     total, done, chunks = len(files) + len(refused), len(refused), batches(files, settings.batch_size)
     logger.info("inbox %s: %d files to take in in %d batches, %d refused", inbox, len(files), len(chunks),
                 len(refused), extra=progress_extra(total=total, done=done, stage="taking in"))
@@ -71,7 +70,7 @@ def nightly_ingest(inbox: str | None = None, trigger: str = "manual") -> dict:
     ahead: deque = deque()  # (intake, future of its reading): the batch to load next, and the one after it
     if deployment := batch_deployment():  # several workers: each batch a run of the pool's ingest-batch
         if files:
-            start_checkpoint()
+            prepare_review()
         outcomes += fan_out(files, deployment, run_id, settings.batch_size)
         chunks = []
     waiting = iter(chunks)
@@ -80,7 +79,7 @@ def nightly_ingest(inbox: str | None = None, trigger: str = "manual") -> dict:
             intake = take_in(batch, settings.warehouse_url, str(settings.archive_dir), quote(seen))
             seen |= intake.hashes
             if intake.pending:  # files to load: great-expectations imports on the other core meanwhile
-                start_checkpoint()
+                prepare_review()
             ahead.append((intake, read_ahead(intake)))
         intake, reading = ahead.popleft()
         outcomes += load_when_read(intake, reading, settings.warehouse_url, run_id)

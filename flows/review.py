@@ -3,18 +3,42 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prefect import task
+from prefect import get_run_logger, task
 from prefect.artifacts import create_link_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.runtime import flow_run
 
 from config.settings import load_settings
-from tasks.review.checkpoint import run_checkpoint, stop_checkpoint
+from flows import review_worker
+from tasks.review.checkpoint import run_checkpoint, start_checkpoint, stop_checkpoint
+
+_worker_serving: dict[str, bool] = {}  # flow run id -> whether a review worker checks its warehouse
+
+
+def on_review_worker() -> bool:
+    """Whether this flow run hands its checkpoint to a review worker (flows/review_worker.py); asked once per run."""
+    run = str(flow_run.id or "")
+    if run not in _worker_serving:
+        _worker_serving[run] = review_worker.serving()
+    return _worker_serving[run]
+
+
+def prepare_review() -> None:
+    """The run will load something: have great-expectations ready by the time it is needed. A review worker holds it
+    already; otherwise its own process starts importing it now, on the other core."""
+    if not on_review_worker():
+        start_checkpoint()
 from tasks.review.steward import sync_queue, write_steward_report
 
 
 @task(name="check-expectations", cache_policy=NO_CACHE)
 def expectations(warehouse_url: str, datadocs: str) -> None:
-    """The great-expectations checkpoint on the warehouse, in its own process; its results join the failure queue."""
+    """The great-expectations checkpoint on the warehouse, in the review worker when one serves this server, else in a
+    process of its own; its results join the failure queue."""
+    if on_review_worker():
+        if review_worker.check_on_worker(warehouse_url, datadocs):
+            return
+        get_run_logger().warning("the review worker went away during the checkpoint: checking the warehouse here")
     run_checkpoint(warehouse_url, Path(datadocs))
 
 

@@ -40,8 +40,8 @@ def options(
 
 
 app.command()(friendly(district.check))
-for command in (operator.run, operator.rerun, operator.serve, operator.deploy, operator.synth, operator.summary,
-                operator.migrate):
+for command in (operator.run, operator.rerun, operator.serve, operator.review_worker, operator.deploy, operator.synth,
+                operator.summary, operator.migrate):
     app.command()(friendly(command))
 for command in (maintenance.rebuild, maintenance.backup, maintenance.restore):
     app.command()(friendly(command))

@@ -193,6 +193,55 @@ def final(client, flow_run_id, seconds: float = 120):
                     seconds, f"flow run {flow_run_id} to finish")
 
 
+ORPHAN_PROBE = """
+import sys, time
+from flows import review_worker
+
+review_worker.ALIVE_EVERY_S = 1
+started = time.monotonic()
+print(review_worker.serving(), review_worker.check_on_worker(sys.argv[1], sys.argv[2]),
+      round(time.monotonic() - started))
+"""
+
+
+def test_with_no_review_worker_a_run_checks_the_warehouse_itself(ops, tmp_path):
+    """Before `baocao serve` (and its review worker) starts: nobody serves the checkpoint, and a run that handed it
+    over anyway (its worker gone) gets False back within a poll and checks the warehouse itself."""
+    probe = subprocess.run([sys.executable, "-c", ORPHAN_PROBE, ops["env"]["BAOCAO_WAREHOUSE_URL"],
+                            str(tmp_path / "datadocs")], env=ops["env"], cwd=ROOT, capture_output=True, text=True,
+                           timeout=120)
+    assert probe.returncode == 0, probe.stderr[-3000:]
+    serving, on_worker, seconds = probe.stdout.split()[-3:]
+    assert (serving, on_worker) == ("False", "False")
+    assert int(seconds) < 30
+
+
+def test_the_review_worker_of_baocao_serve_runs_the_checkpoint_of_a_served_run(ops, served, client):
+    from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterName
+    from prefect.deployments import run_deployment
+
+    from flows.review_worker import warehouse_checkpoint
+
+    def workers():
+        answer = client.request("POST", "/task_workers/filter",
+                                json={"task_worker_filter": {"task_keys": [warehouse_checkpoint.task_key]}})
+        return answer.json()
+
+    wait_for(workers, 90, "baocao serve's review worker to serve warehouse-checkpoint", ops["base"] / "serve.log")
+    started = datetime.now(timezone.utc)
+    run = run_deployment("rerun-period/baocao", parameters={"period": PERIOD}, idempotency_key="test-review-worker",
+                         timeout=120, poll_interval=1, as_subflow=False)
+    assert run.state.is_completed(), run.state
+    ours = [t for t in client.read_task_runs(task_run_filter=TaskRunFilter(
+        name=TaskRunFilterName(any_=["warehouse-checkpoint"]))) if t.expected_start_time >= started]
+    # handed over by the flow run's check-expectations task, run by the worker, not by the flow run's process
+    assert [t.state.type.value for t in ours] == ["COMPLETED"]
+    assert ours[0].flow_run_id is None
+    with engine(ops).connect() as conn:
+        checked = conn.execute(text("SELECT max(checked_at) FROM expectation_findings")).scalar_one()
+    assert checked is not None  # the seed's warehouse fails some expectations: the worker stored them
+
+
 def test_nightly_ingest_is_served_on_its_cron_schedule_in_province_time(served, client):
     nightly = client.read_deployment_by_name("nightly-ingest/baocao")
     [schedule] = nightly.schedules
