@@ -28,7 +28,9 @@ IO_RETRIES = dict(retries=3, retry_delay_seconds=exponential_backoff(backoff_fac
 def trigger_of(default: str) -> str:
     """schedule when the server's scheduler created this run from a deployment's schedule, else `default`."""
     context = FlowRunContext.get()
-    if deployment.id and context and context.flow_run and context.flow_run.auto_scheduled:
+    run = context.flow_run if context else None
+    # the run itself says it: `prefect.runtime.deployment.id` would ask the API (0.1-0.2 s of every run's start)
+    if run is not None and run.auto_scheduled and run.deployment_id:
         return "schedule"
     return default
 

@@ -22,7 +22,7 @@ from tasks.read.limits import check_bytes, too_large
 
 def oversized_result(sha256: str, head: bytes, source: str, size: int, limits: Limits | None = None):
     """The quarantine of a file too large to read, built from its hash and first bytes only."""
-    from tasks.check.submission import quarantined
+    from tasks.check.result import quarantined
 
     result = quarantined(head, source, too_large(size, limits or load_limits()))
     result.sha256 = sha256
@@ -64,9 +64,13 @@ def stop_readers() -> None:
     The next read starts a new one."""
     if _context.cache_info().currsize == 0:
         return
+    import threading
     from multiprocessing import forkserver
 
-    forkserver._forkserver._stop()  # the standard library's own shutdown (its tests use it); no public API
+    # the standard library's own shutdown (its tests use it; no public API): it closes the server's pipe, which ends
+    # it, then waits for it to exit, ~0.2 s of a process tearing pandas down. That wait is done beside the review,
+    # not before it; a read started meanwhile waits for the lock, then starts a new server.
+    threading.Thread(target=forkserver._forkserver._stop, name="stop-readers", daemon=True).start()
     _context.cache_clear()
 
 
@@ -120,7 +124,7 @@ def process_isolated(data: bytes, source: str, *, limits: Limits | None = None, 
     A hang, a crash or a reader's exception quarantines the file; the traceback goes to
     traces_dir/<sha256>.txt (default var/traces) for developers.
     """
-    from tasks.check.submission import quarantined
+    from tasks.check.result import quarantined
 
     limits = limits or load_limits()
     try:
