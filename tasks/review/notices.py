@@ -138,13 +138,13 @@ def send_digests(engine: Engine, run_id: str, *, loaded: bool) -> list[dict]:
     Returns one record per digest (province, counts, addresses, whether Apprise delivered it, the markdown)."""
     if not loaded:
         return []
-    import apprise
-
     sent = []
     for d in run_digests(engine, run_id):
         addresses = notice_addresses(d.province_code)
         delivered = False
         if addresses:
+            import apprise  # 0.1 s: only for a province that has somewhere to send it
+
             notifier = apprise.Apprise()
             for url in addresses:
                 notifier.add(url)
