@@ -131,6 +131,8 @@ def check_warehouse(warehouse_url: str, docs_dir: Path | None = None) -> dict:
     import great_expectations.expectations as gxe
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
+    if docs_dir is not None:
+        keep_templates_compiled()
     context = gx.get_context(mode="ephemeral")
     # progress bars would fill the nightly log
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
@@ -189,6 +191,27 @@ def check_warehouse(warehouse_url: str, docs_dir: Path | None = None) -> dict:
             "results": {r.check.name: r.success for r in results},
             "failed": [r.check.name for r in results if not r.success],
             "remote_assets": remote if docs_dir is not None else []}
+
+
+def keep_templates_compiled() -> None:
+    """great-expectations gives each Data Docs view a Jinja environment of its own, which compiles its templates
+    again: 51 compiles, 0.45 of the 0.6 s the pages took, in every checkpoint. Jinja's own bytecode cache (files in
+    a per-user temporary folder, keyed by each template's source) keeps them compiled across views, checkpoints and
+    runs; the pages are the same bytes."""
+    from great_expectations.render.view.view import DefaultJinjaView
+    from jinja2 import FileSystemBytecodeCache
+
+    if getattr(DefaultJinjaView, "baocao_bytecode_cache", None) is not None:
+        return
+    cache = FileSystemBytecodeCache()
+    build_view = DefaultJinjaView.__init__
+
+    def with_cache(self, *args, **kwargs) -> None:
+        build_view(self, *args, **kwargs)
+        self.env.bytecode_cache = cache
+
+    DefaultJinjaView.__init__ = with_cache
+    DefaultJinjaView.baocao_bytecode_cache = cache
 
 
 def expectation_finding(result: CheckResult) -> dict:

@@ -88,3 +88,32 @@ def test_a_failed_checkpoint_raises_with_its_traceback_and_an_unused_one_ends(tm
     assert started is not None and started.poll() is None
     checkpoint.stop_checkpoint()
     assert started.returncode == 0 and checkpoint._waiting is None
+
+
+def test_data_docs_templates_are_compiled_once_not_at_every_checkpoint(sqlite_url, tmp_path, monkeypatch):
+    """great-expectations compiles its Data Docs templates anew for every view (51 compiles, 0.45 s a checkpoint):
+    with Jinja's bytecode cache the second checkpoint compiles none and its pages are the same but for run times."""
+    import re
+
+    from jinja2 import Environment
+
+    load_inbox(sqlite_url, INBOX, tmp_path / "archive")
+    compiles = []
+    compile_template = Environment.compile
+
+    def counted(self, *args, **kwargs):
+        compiles.append(args[1] if len(args) > 1 else kwargs.get("name"))
+        return compile_template(self, *args, **kwargs)
+
+    monkeypatch.setattr(Environment, "compile", counted)
+    check_warehouse(sqlite_url, tmp_path / "docs1")
+    first = len(compiles)
+    check_warehouse(sqlite_url, tmp_path / "docs2")
+    assert len(compiles) == first, compiles[first:]  # nothing compiled again
+
+    def page(docs):
+        [path] = (docs / "validations" / "warehouse_integrity" / "facts").rglob("*.html")
+        return re.sub(r"\d{4}-?\d{2}-?\d{2}T\d{2}:?\d{2}:?\d{2}(\.\d+)?Z|\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} UTC", "",
+                      path.read_text())
+
+    assert page(tmp_path / "docs1") == page(tmp_path / "docs2")
