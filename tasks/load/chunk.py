@@ -99,24 +99,32 @@ def unit_history(conn: Connection, units: list[str], years: set[int] | None = No
         else:
             totals_of = {sid for sid, ys in covers.items() if sid in period_of
                          and (period_of[sid], frozenset(ys)) in compared} | set(also)
-            wanted = (or_(f.c.year.in_(sorted(years)), f.c.year.is_(None) & s.c.id.in_(sorted(totals_of))),)
+            wanted = (or_(f.c.year.in_(sorted(years)), f.c.year.is_(None) & f.c.submission_id.in_(sorted(totals_of))),)
             # a submission none of whose years the chunk looks at, and whose phase totals it does not compare with,
             # has nothing to give: its facts are not read at all
             fetch = [sid for sid in fetch if sid in totals_of or not covers.get(sid, set()).isdisjoint(years)]
         if not fetch:
             continue
-        query = (
-            select(s.c.unit_code, s.c.program, s.c.id, s.c.is_current, s.c.report_number, s.c.version, s.c.period,
-                   s.c.report_date, s.c.received_at, f.c.form, f.c.indicator, f.c.year, f.c.measure, f.c.value,
-                   f.c.source)
-            .join(s, s.c.id == f.c.submission_id)
-            .where(s.c.id.in_(fetch), f.c.indicator.is_not(None), f.c.value.is_not(None), *wanted)
-        )
-        result = conn.execute(query)
+        # the submissions' columns once each, then their facts: joined, every fact row carried (and SQLite's
+        # driver parsed) its submission's dates again, 41 267 rows in 0.16-0.18 s against 0.10-0.15 s apart
+        result = conn.execute(select(*SUBMISSION_HISTORY).where(s.c.id.in_(fetch)))
         names = tuple(result.keys())
-        for row in result:  # plain tuples zipped into dicts: a RowMapping each cost a third of the fetch
-            history.setdefault(row[0], {}).setdefault(row[2], []).append(dict(zip(names, row)))
+        held = {row[2]: dict(zip(names, row)) for row in result}
+        facts = conn.execute(select(f.c.submission_id, f.c.form, f.c.indicator, f.c.year, f.c.measure, f.c.value,
+                                    f.c.source)
+                             .where(f.c.submission_id.in_(fetch), f.c.indicator.is_not(None),
+                                    f.c.value.is_not(None), *wanted))
+        for sid, form, indicator, year, measure, value, source in facts:
+            sub = held[sid]
+            history.setdefault(sub["unit_code"], {}).setdefault(sid, []).append(
+                sub | {"form": form, "indicator": indicator, "year": year, "measure": measure, "value": value,
+                       "source": source})
     return history, covers
+
+
+SUBMISSION_HISTORY = (SUBMISSIONS.c.unit_code, SUBMISSIONS.c.program, SUBMISSIONS.c.id, SUBMISSIONS.c.is_current,
+                      SUBMISSIONS.c.report_number, SUBMISSIONS.c.version, SUBMISSIONS.c.period,
+                      SUBMISSIONS.c.report_date, SUBMISSIONS.c.received_at)
 
 
 def years_by_unit(metas: list, rows_of: list[list[dict]]) -> dict[str, set[int]]:
