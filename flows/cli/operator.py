@@ -150,13 +150,25 @@ def serve(
         import subprocess
         import sys
 
-        worker = subprocess.Popen([sys.executable, "-m", "flows.cli", "review-worker"])
+        worker = subprocess.Popen([sys.executable, "-m", "flows.cli", "review-worker"], preexec_fn=_die_with_parent)
     try:
         serve_deployments()
     finally:
         if worker is not None:
             worker.terminate()
             worker.wait(30)
+
+
+def _die_with_parent() -> None:
+    """In the review worker `serve` starts, before it runs: on Linux, SIGTERM when `serve` ends however it ends (a
+    SIGTERM to `serve` alone skips its `finally`), so no worker outlives it."""
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: `serve`'s finally stops it
 
 
 def review_worker() -> None:
