@@ -11,6 +11,7 @@ from prefect.runtime import flow_run
 from config.settings import load_settings
 from flows import review_worker
 from tasks.review.checkpoint import run_checkpoint, start_checkpoint, stop_checkpoint
+from tasks.review.steward import sync_queue, write_steward_report
 
 _worker_serving: dict[str, bool] = {}  # flow run id -> whether a review worker checks its warehouse
 
@@ -28,7 +29,6 @@ def prepare_review() -> None:
     already; otherwise its own process starts importing it now, on the other core."""
     if not on_review_worker():
         start_checkpoint()
-from tasks.review.steward import sync_queue, write_steward_report
 
 
 @task(name="check-expectations", cache_policy=NO_CACHE)

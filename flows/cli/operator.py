@@ -156,7 +156,11 @@ def serve(
     finally:
         if worker is not None:
             worker.terminate()
-            worker.wait(30)
+            try:
+                worker.wait(30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
 
 
 def _die_with_parent() -> None:
