@@ -248,29 +248,23 @@ def main() -> None:
                 senv = {**env, "PREFECT_API_URL": url}
                 # its own line through N = lo and hi, as the ephemeral runs': its intercept is the fixed cost. (Until
                 # 2026-12-02 the N = lo median minus the ephemeral slope × lo: an estimate that rose as the slope fell)
-                server: dict = {}
-                for r in range(args.reps):
-                    for n in (lo, hi):
-                        wall, _ = measure([PY, "-m", "flows.cli", "run", "--inbox", str(inbox_of(corpus, work, n))],
-                                          run_env(senv, work / f"server_{n}_{r}"))
-                        server.setdefault(n, []).append(wall)
-                        log(f"server N={n} rep {r + 1}: {wall:.1f} s")
-                sizes_s = {n: {"runs": runs, "median": statistics.median(runs)} for n, runs in server.items()}
-                s_fixed, s_marginal = line_fit({n: v["median"] for n, v in sizes_s.items()}, lo, hi)
-                results["server"] = {"sizes": sizes_s, "fixed": s_fixed, "marginal": s_marginal}
-                # the same with `baocao review-worker` beside the server (as `baocao serve` starts it): the runs hand
-                # their checkpoint to it instead of importing great-expectations themselves
-                with review_worker(senv, work / "review-worker"):
-                    served: dict = {}
+                def server_line(label: str, tag: str) -> dict:
+                    walls: dict = {}
                     for r in range(args.reps):
                         for n in (lo, hi):
                             wall, _ = measure([PY, "-m", "flows.cli", "run", "--inbox",
-                                               str(inbox_of(corpus, work, n))], run_env(senv, work / f"rw_{n}_{r}"))
-                            served.setdefault(n, []).append(wall)
-                            log(f"server + review worker N={n} rep {r + 1}: {wall:.1f} s")
-                sizes_w = {n: {"runs": runs, "median": statistics.median(runs)} for n, runs in served.items()}
-                w_fixed, w_marginal = line_fit({n: v["median"] for n, v in sizes_w.items()}, lo, hi)
-                results["review_worker"] = {"sizes": sizes_w, "fixed": w_fixed, "marginal": w_marginal}
+                                               str(inbox_of(corpus, work, n))], run_env(senv, work / f"{tag}_{n}_{r}"))
+                            walls.setdefault(n, []).append(wall)
+                            log(f"{label} N={n} rep {r + 1}: {wall:.1f} s")
+                    sizes_s = {n: {"runs": runs, "median": statistics.median(runs)} for n, runs in walls.items()}
+                    fixed_s, marginal_s = line_fit({n: v["median"] for n, v in sizes_s.items()}, lo, hi)
+                    return {"sizes": sizes_s, "fixed": fixed_s, "marginal": marginal_s}
+
+                results["server"] = server_line("server", "server")
+                # the same with `baocao review-worker` beside the server (as `baocao serve` starts it): the runs hand
+                # their checkpoint to it instead of importing great-expectations themselves
+                with review_worker(senv, work / "review-worker"):
+                    results["review_worker"] = server_line("server + review worker", "rw")
 
         if not args.no_profile:
             session = work / "profile.pyisession"
