@@ -24,7 +24,7 @@ def oversized_result(sha256: str, head: bytes, source: str, size: int, limits: L
     """The quarantine of a file too large to read, built from its hash and first bytes only."""
     from tasks.check.result import quarantined
 
-    result = quarantined(head, source, too_large(size, limits or load_limits()))
+    result = quarantined(head, source, too_large(size, limits or load_limits()), frame=False)
     result.sha256 = sha256
     return result
 
@@ -130,7 +130,7 @@ def process_isolated(data: bytes, source: str, *, limits: Limits | None = None, 
     try:
         check_bytes(data, limits)
     except Unreadable as exc:
-        return quarantined(data, source, exc)
+        return quarantined(data, source, exc, frame=False)
     ctx = _context()
     receive, send = ctx.Pipe(duplex=False)
     worker = ctx.Process(target=_read_in_worker, daemon=True,
@@ -139,11 +139,12 @@ def process_isolated(data: bytes, source: str, *, limits: Limits | None = None, 
     if kind == "result":
         result = payload
     elif kind == "timeout":
-        result = quarantined(data, source, unreadable("reader_timeout", seconds=f"{limits.seconds_per_file:g}"))
+        result = quarantined(data, source, unreadable("reader_timeout", seconds=f"{limits.seconds_per_file:g}"),
+                             frame=False)
         result.trace = f"timeout after {limits.seconds_per_file:g} s"
     else:
         reason = "reader_out_of_memory" if payload and "MemoryError" in payload else "reader_crashed"
-        result = quarantined(data, source, unreadable(reason, code=worker.exitcode))
+        result = quarantined(data, source, unreadable(reason, code=worker.exitcode), frame=False)
         result.trace = payload or f"worker exited with code {worker.exitcode} before answering"
     keep_trace(result, traces_dir)
     return result

@@ -67,8 +67,9 @@ def status_for(findings: list[Finding]) -> str:
     return "flagged" if any(f.severity in ("error", "warning") for f in findings) else "ok"
 
 
-def quarantined(data: bytes, source: str, exc: Exception) -> SubmissionResult:
-    """An unreadable file: one error finding that says why, and the way out."""
+def quarantined(data: bytes, source: str, exc: Exception, frame: bool = True) -> SubmissionResult:
+    """An unreadable file: one error finding that says why, and the way out. `frame=False`, for the loader: no
+    facts frame, no fact rows (the loading process does not import pandas for an empty frame)."""
     trace = None
     if not isinstance(exc, Unreadable):  # a reader's bug: the file is quarantined and developers get the traceback
         trace = "".join(traceback.format_exception(exc))
@@ -76,13 +77,18 @@ def quarantined(data: bytes, source: str, exc: Exception) -> SubmissionResult:
     f = finding("unreadable", source=None, source_name=source, reason_vi=exc.reason_vi, reason_en=exc.reason_en,
                 fix_vi=exc.fix_vi, fix_en=exc.fix_en)
     reason_en = exc.reason_en
-    import pandas as pd
-
-    from contracts.facts import FACT_COLUMNS
     from tasks.read.submission import detect_format
 
+    facts = rows = None
+    if frame:
+        import pandas as pd
+
+        from contracts.facts import FACT_COLUMNS
+
+        facts = pd.DataFrame(columns=FACT_COLUMNS)
+    else:
+        rows = []
     return SubmissionResult(
         source=source, sha256=sha256_of(data), format=detect_format(data), encoding=None,
-        status="quarantined", document=None, facts=pd.DataFrame(columns=FACT_COLUMNS),
-        findings=[f], reason=reason_en, trace=trace,
+        status="quarantined", document=None, facts=facts, findings=[f], reason=reason_en, trace=trace, rows=rows,
     )

@@ -35,6 +35,8 @@ def for_loading(result):
         if doc is not None else None
     if isinstance(result, ReadSubmission):  # cell records as tuples in CELL_COLUMNS' order: 40 % less to hold
         return replace(result, document=light, figures=[], records=list(map(_cell_values, result.records)))
+    if result.facts is not None and result.rows is None:  # rows, not a frame: unpickling one imports pandas
+        return replace(result, document=light, figures=[], facts=None, rows=fact_table_rows(result.facts))
     return replace(result, document=light, figures=[])
 
 

@@ -367,6 +367,8 @@ def test_a_misbehaving_reader_is_stopped_and_its_file_quarantined(tmp_path, read
     result = process_isolated(b"some report", "bad.txt", limits=limits, traces_dir=tmp_path, reader=reader)
     assert result.status == "quarantined" and why in result.reason
     assert [f.rule for f in result.findings] == ["unreadable"]
+    # for the loader: no facts frame (the loading process would import pandas to unpickle an empty one), no rows
+    assert result.facts is None and result.rows == []
     kept = (tmp_path / f"{result.sha256}.txt").read_text()
     assert trace in kept and "bad.txt" in kept
 
