@@ -54,6 +54,12 @@ def current_versions(conn: Connection, keys: list[str]) -> dict[str, tuple[str, 
     return found
 
 
+# what unit_history gives of each earlier submission, beside its facts
+SUBMISSION_HISTORY = (SUBMISSIONS.c.unit_code, SUBMISSIONS.c.program, SUBMISSIONS.c.id, SUBMISSIONS.c.is_current,
+                      SUBMISSIONS.c.report_number, SUBMISSIONS.c.version, SUBMISSIONS.c.period,
+                      SUBMISSIONS.c.report_date, SUBMISSIONS.c.received_at)
+
+
 def unit_history(conn: Connection, units: list[str], years: set[int] | None = None, also: list[str] = (),
                  compared: set[tuple] | None = None) -> tuple[dict[str, dict[str, list[dict]]], dict[str, set[int]]]:
     """unit -> submission -> the facts of the unit's current submissions with an indicator and a value (what
@@ -120,11 +126,6 @@ def unit_history(conn: Connection, units: list[str], years: set[int] | None = No
                 sub | {"form": form, "indicator": indicator, "year": year, "measure": measure, "value": value,
                        "source": source})
     return history, covers
-
-
-SUBMISSION_HISTORY = (SUBMISSIONS.c.unit_code, SUBMISSIONS.c.program, SUBMISSIONS.c.id, SUBMISSIONS.c.is_current,
-                      SUBMISSIONS.c.report_number, SUBMISSIONS.c.version, SUBMISSIONS.c.period,
-                      SUBMISSIONS.c.report_date, SUBMISSIONS.c.received_at)
 
 
 def years_by_unit(metas: list, rows_of: list[list[dict]]) -> dict[str, set[int]]:
