@@ -4,11 +4,12 @@ Each command imports what it needs when it runs, so `baocao check` starts withou
 from __future__ import annotations
 
 import os
+import sys
 
 import typer
 
 from flows.cli import admin, analyst, approvals, district, forms, maintenance, operator, steward
-from flows.cli.errors import friendly
+from flows.cli.errors import ending_at_once, friendly
 
 app = typer.Typer(no_args_is_help=True, help="baocao: district reports in, checked facts out.")
 
@@ -62,5 +63,18 @@ for info in approvals.approvals_app.registered_commands:
 app.add_typer(approvals.approvals_app, name="approvals")
 
 
-def main() -> None:  # pragma: no cover - the console script
-    app()
+def main() -> None:
+    """The `baocao` console script and `python -m flows.cli`: the app, and for a command that asked for it
+    (errors.end_at_once), the process ends as soon as its output is written, without the interpreter's teardown:
+    unloading pandas, pandera and numpy took 0.15-0.25 s of a cold `baocao check`'s 0.9 s. Tests call `app`."""
+    try:
+        app()
+    except SystemExit as exc:
+        if not ending_at_once() or not (exc.code is None or isinstance(exc.code, int)):
+            raise
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):  # a closed pipe: nothing more can be written anyway
+                pass
+        os._exit(exc.code or 0)

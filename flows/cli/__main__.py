@@ -1,4 +1,4 @@
 """`python -m flows.cli`: the same command line as the `baocao` script."""
-from flows.cli import app
+from flows.cli import main
 
-app()
+main()

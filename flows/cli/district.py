@@ -8,6 +8,9 @@ from pathlib import Path
 
 import typer
 
+from flows.cli.errors import end_at_once
+
+
 class OutputFormat(str, Enum):
     json = "json"
     text = "text"
@@ -119,4 +122,5 @@ def check(
     else:
         _print_text(results)
     failed = any(r.status == "quarantined" or any(f.severity == "error" for f in r.findings) for r in results)
+    end_at_once()  # nothing to clean up: no warehouse, no workers
     raise typer.Exit(1 if failed else 0)

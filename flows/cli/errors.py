@@ -14,6 +14,21 @@ class SettingError(RuntimeError):
     """A setting a person must fix; the message names it and says how."""
 
 
+_END_AT_ONCE = False
+
+
+def end_at_once() -> None:
+    """Ask `baocao`'s main to end the process without the interpreter's teardown once this command has written its
+    output: for a command that leaves nothing to clean up (no warehouse, no workers, no Prefect, no temporary
+    files), such as `check`."""
+    global _END_AT_ONCE
+    _END_AT_ONCE = True
+
+
+def ending_at_once() -> bool:
+    return _END_AT_ONCE
+
+
 def debugging() -> bool:
     """`baocao --debug` (or BAOCAO_DEBUG=1): tracebacks instead of one-line messages."""
     return os.environ.get("BAOCAO_DEBUG", "") not in ("", "0", "false")
