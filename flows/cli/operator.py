@@ -42,7 +42,9 @@ def run(
     from flows.cli.progress import follow_run, progress
     from flows.nightly import nightly_ingest
 
-    with progress("run") as tracker, follow_run(tracker):
+    from flows.environment import without_heartbeats
+
+    with progress("run") as tracker, follow_run(tracker), without_heartbeats():
         tracker.update(stage="starting Prefect")
         summary = nightly_ingest(inbox=str(inbox) if inbox else None, trigger="manual")
     _print_summary(summary)
@@ -101,7 +103,9 @@ def rerun(
     from flows.cli.progress import follow_run, progress
     from flows.rerun import rerun_period
 
-    with progress("rerun", unit="submissions") as tracker, follow_run(tracker):
+    from flows.environment import without_heartbeats
+
+    with progress("rerun", unit="submissions") as tracker, follow_run(tracker), without_heartbeats():
         tracker.update(stage="starting Prefect")
         summary = rerun_period(period=period, unit=unit)
     _print_summary(summary, "rerun", "submission")

@@ -109,3 +109,39 @@ def test_the_run_s_own_lines_reach_the_prefect_server_at_info(tmp_path, prefect_
     assert "run finished: 3 files, 3 flagged; 230 new facts; findings: 7 errors, 6 warnings, 4 info" in messages
     assert any(m.startswith(f"inbox {INBOX}: 3 files to take in") for m in messages)
     assert any(m.startswith("batch 1 of 1 loaded: 3 of 3 files done") for m in messages)
+
+
+def _events(api: str, flow_run_id: str) -> list[str]:
+    """The names of the events the server holds about one flow run (itself the event's resource)."""
+    request = urllib.request.Request(f"{api}/events/filter", method="POST",
+                                     data=json.dumps({"filter": {"resource": {
+                                         "id": [f"prefect.flow-run.{flow_run_id}"]}}, "limit": 50}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as answer:
+        return [event["event"] for event in json.load(answer)["events"]]
+
+
+def test_a_command_line_run_sends_no_heartbeats_unless_asked(tmp_path, prefect_api):
+    """Prefect's flow heartbeats serve only an automation a self-hosted server does not have, and waiting for their
+    thread ended every run 0-1 s late: `baocao run` sends none, unless PREFECT_FLOWS_HEARTBEAT_FREQUENCY is set."""
+    import time
+
+    from sqlalchemy import text
+
+    from warehouse.db import engine_for
+
+    names = {}
+    for case, extra in (("default", {}), ("asked", {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "60"})):
+        env = {**run_env(tmp_path / case, prefect_api), **extra}
+        done = subprocess.run([sys.executable, "-m", "flows.cli", "run", "--inbox", str(INBOX)], capture_output=True,
+                              text=True, env=env, cwd=ROOT, timeout=300)
+        assert done.returncode == 0, done.stderr[-3000:]
+        with engine_for(f"sqlite:///{tmp_path / case / 'var' / 'warehouse.db'}").connect() as conn:
+            flow_run_id = conn.execute(text("SELECT flow_run_id FROM runs")).scalar_one()
+        deadline = time.monotonic() + 60  # the server stores events in batches: wait for the run's last one
+        while "prefect.flow-run.Completed" not in (seen := _events(prefect_api, flow_run_id)):
+            assert time.monotonic() < deadline, seen
+            time.sleep(1)
+        names[case] = seen
+    assert "prefect.flow-run.heartbeat" not in names["default"]
+    assert "prefect.flow-run.heartbeat" in names["asked"]  # emitted at the start, before Completed
