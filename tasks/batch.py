@@ -11,6 +11,7 @@ import argparse
 import gc
 import json
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,7 +110,8 @@ def load_batch(intake: Intake, results: list[SubmissionResult], engine: Engine, 
     periods: set = set()  # the periods this batch has made sure of: one INSERT each, not one a file
     arrivals = arrivals_now([(result, str(taken.archived)) for (_, _, taken), result in zip(intake.pending, results)],
                             run_id)
-    refusals = load_chunk(engine, arrivals, periods)
+    with collector_paused():
+        refusals = load_chunk(engine, arrivals, periods)
     for (pos, f, taken), result, refused in zip(intake.pending, results, refusals):
         if refused is None:
             outcomes[pos] = outcome_of(result)
@@ -133,6 +135,20 @@ def freeze_startup() -> None:
     if not _FROZEN:
         gc.freeze()
         _FROZEN = True
+
+
+@contextmanager
+def collector_paused():
+    """The cyclic collector paused while a batch is written: the chunk's rows, histories and the next batch's results
+    (unpickled meanwhile by the read-ahead) are alive until it is done, and each automatic collection scanned them
+    again (N = 5 000: 2 491 collections, 0.4-0.5 s of the loading process); collect_garbage then collects once."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def collect_garbage() -> None:

@@ -3,6 +3,7 @@ and a worker that fails has its files redone one by one, so one bad file never c
 is checked (tasks.check.submission.read_checked): the process that loads the warehouse only loads."""
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import resource
 import traceback
@@ -159,8 +160,13 @@ def _batch_in_worker(conn, items: list[tuple[bytes, str]], memory_bytes: int) ->
     """Runs in the worker: read the whole batch, under the same address-space bound."""
     try:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-        from tasks.check.submission import read_checked
+        from tasks.check.submission import all_text, read_checked
 
+        if all_text(items):
+            # paused for the whole batch anyway (_gc_paused_for_text), and this process ends once the batch is sent:
+            # left paused, the collector does not first scan everything the batch made when the pause ends, which
+            # was 0.4 ms a file (7 % of reading 1 000 files)
+            gc.disable()
         conn.send(("result", read_checked(items)))
     except BaseException as exc:  # a crash, MemoryError, or a result that cannot be sent back
         try:

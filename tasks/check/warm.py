@@ -1,10 +1,12 @@
 """Imported by the readers' forkserver: fill, once, the caches every reading worker would fill again.
 
 A worker is forked from that server, so it starts with the forms, rules, messages and admin-unit tables
-parsed (0.13 s a worker otherwise). Importing it anywhere else is harmless: the same caches, filled early.
+parsed (0.13 s a worker otherwise), and with that heap set aside from the cyclic collector (gc.freeze). Only
+the forkserver imports it: elsewhere it would freeze that process's objects too.
 """
 from __future__ import annotations
 
+import gc
 from importlib.resources import files
 from pathlib import Path
 
@@ -24,3 +26,8 @@ try:
     warm()
 except Exception:  # a cold worker is slower, never wrong
     pass
+
+# What the server holds now (pandas, pandera, the catalog: most of its objects) is set aside from the cyclic collector:
+# a worker forked from it never scans those objects, nor copies their pages by writing their collector headers
+# (Python's documentation of gc.freeze, for a parent that forks).
+gc.freeze()
