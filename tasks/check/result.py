@@ -5,7 +5,9 @@ flow's) receives results from the reading workers and needs neither (0.4 s and ~
 """
 from __future__ import annotations
 
+import gc
 import traceback
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -92,3 +94,18 @@ def quarantined(data: bytes, source: str, exc: Exception, frame: bool = True) ->
         source=source, sha256=sha256_of(data), format=detect_format(data), encoding=None,
         status="quarantined", document=None, facts=facts, findings=[f], reason=reason_en, trace=trace, rows=rows,
     )
+
+
+@contextmanager
+def collector_paused():
+    """The cyclic collector paused while a batch is read, checked or written: a batch allocates millions of objects,
+    frees them by reference counting, and keeps its results alive to the end, so each automatic collection scanned
+    more of them (15-20 % of reading a batch; 2 491 collections, 0.4-0.5 s, in the loading process at N = 5 000). It
+    runs again when the batch is done; nested pauses leave it to the outermost."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -1,9 +1,8 @@
 """One submission through the plain steps: read, tabulate, validate, reconcile. No Prefect, no warehouse."""
 from __future__ import annotations
 
-import gc
 import operator
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -22,7 +21,9 @@ from tasks.check.reconcile import (
 )
 from tasks.check.tabulate import CELL_COLUMNS, facts_of, tabulate_records
 from tasks.check.validate import validate_facts
-from tasks.check.result import SubmissionResult, fact_table_rows, quarantined, status_for  # noqa: F401
+from tasks.check.result import (  # noqa: F401
+    SubmissionResult, collector_paused, fact_table_rows, quarantined, status_for,
+)
 
 
 def for_loading(result):
@@ -74,19 +75,6 @@ class ReadSubmission:
         return self.document.sha256
 
 
-@contextmanager
-def _gc_paused():
-    """A batch allocates millions of short-lived objects and frees them by reference counting; the cyclic
-    collector scanning them meanwhile cost 15-20 % of the batch. It runs again when the batch is done."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 # zip (docx, xlsx, odt, ods), OLE2 (doc, xls) and RTF (converted to docx): files whose readers leave reference cycles
 _OFFICE = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"{\\rtf")
 
@@ -101,7 +89,7 @@ def _gc_paused_for_text(files: list[tuple[bytes, str]]):
     batch is sent, so each collection scanned more of them (a quarter of a worker's time at 1 000 files), and
     reading text leaves about 4 cyclic objects a file. A batch with an office file keeps it running: its readers
     leave cycles holding megabytes (50 .docx read with it paused held 270 MB more; a reading worker has 600 MB)."""
-    return _gc_paused() if all_text(files) else nullcontext()
+    return collector_paused() if all_text(files) else nullcontext()
 
 
 def read_documents(files: list[tuple[bytes, str]]) -> list[ReadSubmission | SubmissionResult]:
@@ -163,7 +151,7 @@ def _workers_pool(workers: int):
 def process_batch(files: list[tuple[bytes, str]], workers: int | None = None) -> list[SubmissionResult]:
     """process_submission for many files at once: read each (on `workers` processes, BAOCAO_WORKERS by default),
     then check the whole batch as one frame (pandas' cost is per call, not per row). Results in input order."""
-    with _gc_paused():
+    with collector_paused():
         position: dict[str, int] = {}  # the same bytes twice: frames are keyed by content, so process once
         unique: list[tuple[bytes, str]] = []
         for data, source in files:
@@ -192,7 +180,7 @@ def _read_on(files: list[tuple[bytes, str]], workers: int) -> list[ReadSubmissio
         return read_documents(files)
 
 
-@_gc_paused()  # the batch's results stay alive while it is checked, as they do while it is read
+@collector_paused()  # the batch's results stay alive while it is checked, as they do while it is read
 def check_read(read: list[ReadSubmission | SubmissionResult], frames: bool = True) -> list[SubmissionResult]:
     """The checks that run on the whole batch as one frame: the facts contract (pandera), totals against their
     years, groups against their items, plan/actual pairs, period coverage. Quarantined files pass through.
