@@ -40,9 +40,8 @@ def run(
     warehouse_url()
     _prefect_answers()
     from flows.cli.progress import follow_run, progress
-    from flows.nightly import nightly_ingest
-
     from flows.environment import without_heartbeats
+    from flows.nightly import nightly_ingest
 
     with progress("run") as tracker, follow_run(tracker), without_heartbeats():
         tracker.update(stage="starting Prefect")
@@ -101,9 +100,8 @@ def rerun(
     warehouse_url(must_exist=True)
     _prefect_answers()
     from flows.cli.progress import follow_run, progress
-    from flows.rerun import rerun_period
-
     from flows.environment import without_heartbeats
+    from flows.rerun import rerun_period
 
     with progress("rerun", unit="submissions") as tracker, follow_run(tracker), without_heartbeats():
         tracker.update(stage="starting Prefect")
