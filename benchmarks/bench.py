@@ -253,7 +253,11 @@ def main() -> None:
                 incs.append(inc)
                 results["facts"][n] = fact_count(var / "warehouse.db")
                 floors.append(floor(inbox, var / "warehouse.db", work))
-                shutil.rmtree(var, ignore_errors=True)
+                # kept until the bench ends (with `work`): deleting a run's archive (N files) right before the next
+                # run made the kernel's inode allocation skip the inodes just freed, and archiving 5 000 files cost
+                # 2.8 s of system time instead of 0.3 (tasks/intake/archive.py; measured 2026-12-02), on the flow's
+                # own thread. A night never follows the deletion of thousands of files; until 2026-12-02 every
+                # measured run but the first of each N did, and more so the larger N.
                 log(f"N={n} rep {r + 1}: run {wall:.1f} s ({mib:.0f} MiB), nothing new {inc:.1f} s, "
                     f"floor {floors[-1]:.2f} s")
             results["baocao"][n] = {"runs": runs, "median": statistics.median(runs), "rss_mib": max(rss)}
