@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from config.catalog import load_forms
+from config.limits import load_limits
 from config.settings import load_settings
 from contracts.document import Document
 from contracts.findings import Finding
@@ -95,12 +96,12 @@ def _gc_paused_for_text(files: list[tuple[bytes, str]]):
 def read_documents(files: list[tuple[bytes, str]]) -> list[ReadSubmission | SubmissionResult]:
     """Read each file, tabulate it and run the checks that need the whole document; an unreadable file comes back
     quarantined. Plain and picklable: the bounded reading worker runs it on a batch."""
-    forms = load_forms()
+    forms, limits = load_forms(), load_limits()
     out: list[ReadSubmission | SubmissionResult] = []
     with _gc_paused_for_text(files):
         for data, source in files:
             try:
-                doc = read_document(data, source)
+                doc = read_document(data, source, limits)
             except Exception as exc:  # a reader's bug on one file must not stop the batch
                 out.append(quarantined(data, source, exc))
                 continue

@@ -61,7 +61,7 @@ def take_file(f: InboxFile, archive_dir: Path, max_bytes: int, pending: dict | N
     sha = digest.hexdigest()
     if spool is None:
         data = b"".join(chunks)
-        return Taken(sha, archive_bytes(data, archive_dir, pending), size, data[:HEAD], data)
+        return Taken(sha, archive_bytes(data, archive_dir, pending, sha=sha), size, data[:HEAD], data)
     spool.flush()
     os.fsync(spool.fileno())
     spool.close()
@@ -113,12 +113,13 @@ def sweep_archive(archive_dir: Path, now: float | None = None) -> list[Path]:
     return swept
 
 
-def archive_bytes(data: bytes, archive_dir: Path, pending: dict | None = None) -> Path:
+def archive_bytes(data: bytes, archive_dir: Path, pending: dict | None = None, *, sha: str | None = None) -> Path:
     """Keep the raw bytes at archive/ab/<sha256>; written once, atomically, never rewritten.
 
     With `pending` (target -> partial file), the bytes are written but neither synced nor renamed: the batch's
-    settle_archive does that for all its files with two syncs instead of one fsync a file."""
-    sha = sha256_of(data)
+    settle_archive does that for all its files with two syncs instead of one fsync a file. `sha`: the bytes' SHA-256
+    when the caller hashed them already (take_file, while reading them)."""
+    sha = sha or sha256_of(data)
     target = Path(archive_dir) / sha[:2] / sha
     if target.exists() or (pending is not None and target in pending):
         return target

@@ -5,6 +5,7 @@ import io
 import zipfile
 
 from config.catalog import program_for
+from config.limits import Limits
 from config.messages import finding, unreadable
 from config.units import province_listed, province_named, resolve_unit
 from contracts.document import Document, sha256_of
@@ -76,9 +77,10 @@ def decode_text(data: bytes) -> tuple[str, str]:
     return decoded.text, decoded.encoding
 
 
-def read_document(data: bytes, source: str) -> Document:
-    """Any supported file to a Document with its metadata resolved; raises Unreadable with the reason."""
-    check_bytes(data)  # empty, oversized, zip bombs and damaged zips: refused before any reader
+def read_document(data: bytes, source: str, limits: Limits | None = None) -> Document:
+    """Any supported file to a Document with its metadata resolved; raises Unreadable with the reason. `limits`:
+    config/limits.yaml as loaded, for a caller reading many files (a stat and a parse check each otherwise)."""
+    check_bytes(data, limits)  # empty, oversized, zip bombs and damaged zips: refused before any reader
     sha = sha256_of(data)
     fmt = detect_format(data)
     if fmt == "text":
