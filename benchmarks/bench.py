@@ -192,7 +192,17 @@ def machine() -> dict:
                            text=True)
     revision = (commit.stdout.strip() or "unknown") + (" (with uncommitted changes)" if dirty.stdout.strip() else "")
     return {"cpu": cpu, "nproc": os.cpu_count(), "ram_gib": round(mem / 1024 / 1024, 1), "os": os_name,
-            "python": platform.python_version(), "versions": versions, "revision": revision}
+            "python": interpreter(), "versions": versions, "revision": revision}
+
+
+def interpreter() -> str:
+    """The Python version and build the runs use: the venv's interpreter, and whether it reaches libpython through a
+    shared library (pyenv's --enable-shared build here, no PGO) or has it linked in (Debian's, built with PGO and
+    LTO by its packaging): the same code spends ~20 % more CPU on the first (Makefile, RESULTS 2026-12-02)."""
+    maps = Path("/proc/self/maps")
+    shared = maps.exists() and "libpython" in maps.read_text()
+    return f"{platform.python_version()} ({os.path.realpath(sys.executable)}, " \
+           f"{'libpython shared' if shared else 'libpython linked in'})"
 
 
 def main() -> None:
