@@ -250,29 +250,34 @@ def main() -> None:
                          "check": {"runs": checks, "median": statistics.median(checks)}}
         results["schema"] = schema_seconds(work)
         log(f"schema created in {results['schema']['total']:.2f} s (first night only)")
-        for n in sizes:
-            inbox = inbox_of(corpus, work, n)
-            runs, incs, rss, floors = [], [], [], []
-            for r in range(args.reps):
+        # the sizes taken in turn, rep by rep (1 000, 2 000, 5 000, 1 000, ...), as the server's lines are: this
+        # machine's speed drifts by a third within the hour, and with every N = 1 000 run first and every N = 5 000
+        # run last (until 2026-12-02) the drift went into the slope
+        walls: dict = {n: {"runs": [], "incs": [], "rss": [], "floors": []} for n in sizes}
+        for r in range(args.reps):
+            for n in sizes:
+                inbox, got = inbox_of(corpus, work, n), walls[n]
                 var = work / f"run_{n}_{r}"
                 renv = night_env(env, var)
                 wall, mib = measure([PY, "-m", "flows.cli", "run", "--inbox", str(inbox)], renv)
-                runs.append(wall)
-                rss.append(mib)
+                got["runs"].append(wall)
+                got["rss"].append(mib)
                 inc, _ = measure([PY, "-m", "flows.cli", "run", "--inbox", str(inbox)], renv)
-                incs.append(inc)
+                got["incs"].append(inc)
                 results["facts"][n] = fact_count(var / "warehouse.db")
-                floors.append(floor(inbox, var / "warehouse.db", work))
+                got["floors"].append(floor(inbox, var / "warehouse.db", work))
                 # kept until the bench ends (with `work`): deleting a run's archive (N files) right before the next
                 # run made the kernel's inode allocation skip the inodes just freed, and archiving 5 000 files cost
                 # 2.8 s of system time instead of 0.3 (tasks/intake/archive.py; measured 2026-12-02), on the flow's
                 # own thread. A night never follows the deletion of thousands of files; until 2026-12-02 every
                 # measured run but the first of each N did, and more so the larger N.
                 log(f"N={n} rep {r + 1}: run {wall:.1f} s ({mib:.0f} MiB), nothing new {inc:.1f} s, "
-                    f"floor {floors[-1]:.2f} s")
-            results["baocao"][n] = {"runs": runs, "median": statistics.median(runs), "rss_mib": max(rss)}
-            results["incremental"][n] = {"runs": incs, "median": statistics.median(incs)}
-            results["floor"][n] = {"runs": floors, "median": statistics.median(floors)}
+                    f"floor {got['floors'][-1]:.2f} s")
+        for n, got in walls.items():
+            results["baocao"][n] = {"runs": got["runs"], "median": statistics.median(got["runs"]),
+                                    "rss_mib": max(got["rss"])}
+            results["incremental"][n] = {"runs": got["incs"], "median": statistics.median(got["incs"])}
+            results["floor"][n] = {"runs": got["floors"], "median": statistics.median(got["floors"])}
 
         for n, reps in zip(naive_sizes, naive_reps + [1] * len(naive_sizes)):
             inbox = inbox_of(corpus, work, n)
@@ -368,7 +373,9 @@ def render(r: dict) -> str:
         out += ["**Quick run (tiny sizes, one repetition): these figures only show the script works.**", ""]
     out += [
         f"Written by `make bench` (benchmarks/bench.py) in {r['elapsed_s'] / 60:.1f} min. "
-        f"Medians of {r['reps']} runs unless said otherwise; every run is a cold process.",
+        f"Medians of {r['reps']} runs unless said otherwise; every run is a cold process, the sizes taken in turn "
+        "rep by rep (1000, 2000, 5000, 1000, ...) so that the machine's drift does not go into a slope, each run in a "
+        "folder of its own kept to the end.",
         "",
         "## Machine",
         "",
