@@ -3,7 +3,8 @@ SHELL := /bin/bash
 # The interpreter the venv is made from: the distribution's own CPython (3.11 or newer, with venv) where there is one,
 # else python3 on the PATH; `make PYTHON=... venv` chooses another. Debian's interpreter has libpython linked in and is
 # built with profile-guided optimisation and LTO; a default source build (pyenv's here: a shared libpython, no PGO) is
-# not, and the nightly run spends ~20 % more CPU on it (benchmarks/RESULTS.md). An existing .venv is kept: `rm -rf .venv && make venv` makes it again.
+# not, and the nightly run spends ~20 % more CPU on it (benchmarks/RESULTS.md). An existing .venv is kept:
+# `rm -rf .venv && make venv` makes it again.
 PYTHON ?= $(shell /usr/bin/python3 -c 'import sys, ensurepip; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
 	&& echo /usr/bin/python3 || echo python3)
 VENV := .venv
