@@ -494,7 +494,7 @@ def render(r: dict) -> str:
            f"{r['schema']['alembic_import']:.2f} s, the migrations {r['schema']['migrations']:.2f} s; medians of "
            "fresh processes): add it to a fixed cost for a first night." if "schema" in r else ""),
         "- Both cores are used by the read-ahead: a bounded reading worker reads and checks the next batch while the flow's "
-        "process loads this one (`IN_FLIGHT` in flows/nightly.py; batches of 200 files, so that the two "
+        "process loads this one (`IN_FLIGHT` in flows/nightly.py; batches of 300 files, so that the two "
         "held at once keep the flow's process under its 400 MiB).",
         "",
         "### What the profile changed (the national-scale round)",

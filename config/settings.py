@@ -28,6 +28,6 @@ def load_settings() -> Settings:
         archive_dir=Path(os.environ.get("BAOCAO_ARCHIVE", var_dir / "archive")),
         quarantine_dir=Path(os.environ.get("BAOCAO_QUARANTINE", var_dir / "quarantine")),
         province_code=os.environ.get("BAOCAO_PROVINCE_CODE", "12"),
-        batch_size=int(os.environ.get("BAOCAO_BATCH_SIZE", "200")),
+        batch_size=int(os.environ.get("BAOCAO_BATCH_SIZE", "300")),
         workers=int(os.environ.get("BAOCAO_WORKERS", "1")),
     )

@@ -28,7 +28,8 @@ from warehouse.db import engine_for, upgrade
 # two, 36-42 s). Three (two read side by side) cost more CPU than they overlapped: batches of 100, 35.6-36.7 s against
 # 32.0-32.6; of 200, 26.7-27.8 s against 26.9-29.4 with the flow's process at 384 MiB.
 # Since the checks run in the reading worker, two batches of 200 (BAOCAO_BATCH_SIZE) held here take this process to
-# 363-365 MiB at N = 5 000 (before, with their frames checked here, 401-416 MiB, over the 400 it is allowed)
+# 363-365 MiB at N = 5 000 (before, with their frames checked here, 401-416 MiB, over the 400 it is allowed); since
+# later savings, batches of 300 peak at 316-338 MiB (README, "At national scale")
 IN_FLIGHT = 2
 
 

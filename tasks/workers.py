@@ -250,7 +250,7 @@ def _many_in_one_worker(items: list[tuple[bytes, str]], limits: Limits, traces_d
 
 # -- long-lived readers ----------------------------------------------------------------------------
 
-READER_BATCHES = 25  # batches a reader serves before it is replaced (5 000 files of a nightly batch size of 200)
+READER_BATCHES = 25  # batches a reader serves before it is replaced (7 500 files at the nightly batch size of 300)
 READER_SPACE_SHARE = 0.7  # a reader whose address space passes this share of its bound after a batch is replaced
 IDLE_READERS = 2  # readers kept between batches: nightly-ingest and a rerun read two batches side by side
 
