@@ -119,7 +119,7 @@ def unit_history(conn: Connection, units: list[str], years: set[int] | None = No
         facts = conn.execute(select(f.c.submission_id, f.c.form, f.c.indicator, f.c.year, f.c.measure, f.c.value,
                                     f.c.source)
                              .where(f.c.submission_id.in_(fetch), f.c.indicator.is_not(None),
-                                    f.c.value.is_not(None), *wanted))
+                                    f.c.value.is_not(None), *wanted)).all()  # one fetchall, not a fetchone a row
         for sid, form, indicator, year, measure, value, source in facts:
             sub = held[sid]
             history.setdefault(sub["unit_code"], {}).setdefault(sid, []).append(

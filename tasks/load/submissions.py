@@ -219,7 +219,8 @@ def outliers(rows: list[dict], earlier: dict[tuple, dict]) -> list[Finding]:
     history = [{"form": form, "indicator": ind, "year": year, "measure": measure, "value": row["value"],
                 "source": row["source"], "report": row["report_number"], "kind": "number"}
                for (form, ind, year, measure), row in earlier.items() if year is not None]
-    return outliers_in(rows, history)
+    # the earlier facts are the warehouse's rows with an indicator, a value and (here) a year: yearly numbers
+    return outliers_in(rows, history, history_yearly=True)
 
 
 def known_ids(engine: Engine, shas: list[str]) -> set[str]:
