@@ -46,7 +46,10 @@ def looks_like_fact_csv(data: bytes) -> bool:
     """True when the first line is a header naming at least form, label, measure and value."""
     head = data[:4096].lstrip(b"\xef\xbb\xbf").decode("utf-8", errors="ignore")
     first = next((line for line in head.splitlines() if line.strip()), "")
-    return set(REQUIRED) <= set(_header(first, _dialect(head)))
+    delimiter = max((",", ";", "\t"), key=first.count)  # _dialect(head), from the line found already
+    if first.count(delimiter) < len(REQUIRED) - 1:
+        return False  # too few columns to name them all: a report's first line, not parsed and folded for nothing
+    return set(REQUIRED) <= set(_header(first, delimiter))
 
 
 def read_csv(text: str, *, source: str, sha256: str, encoding: str | None) -> Document:
