@@ -68,11 +68,16 @@ def stop_readers() -> None:
         return
     from multiprocessing import forkserver
 
-    threading.Thread(target=stop_idle_readers, name="stop-idle-readers", daemon=True).start()
-    # the standard library's own shutdown (its tests use it; no public API): it closes the server's pipe, which ends
-    # it, then waits for it to exit, ~0.2 s of a process tearing pandas down. That wait is done beside the review,
-    # not before it; a read started meanwhile waits for the lock, then starts a new server.
-    threading.Thread(target=forkserver._forkserver._stop, name="stop-readers", daemon=True).start()
+    def stop() -> None:
+        # the idle readers first, so that the forkserver, their parent, reaps them: a reader still running when the
+        # forkserver ends is an orphan until init reaps it (seen as a zombie for a while after a run here)
+        stop_idle_readers()
+        # the standard library's own shutdown (its tests use it; no public API): it closes the server's pipe, which
+        # ends it, then waits for it to exit, ~0.2 s of a process tearing pandas down
+        forkserver._forkserver._stop()
+
+    # done beside the review, not before it; a read started meanwhile waits for the lock, then starts a new server
+    threading.Thread(target=stop, name="stop-readers", daemon=True).start()
     _context.cache_clear()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import signal
+import time
 
 import pytest
 
@@ -79,3 +80,14 @@ def test_a_batch_its_reader_does_not_finish_in_time_is_redone_file_by_file_and_t
     assert _idle_pids() == []  # a reader that did not answer is killed, never used again
     assert len(list((tmp_path / "traces").iterdir())) == 3
     assert _summary(workers.process_many_isolated(two_batches[0])) == _summary(read_checked(two_batches[0]))
+
+
+def test_stopping_the_readers_leaves_no_reader_process_behind(two_batches):
+    workers.process_many_isolated(two_batches[0])
+    (pid,) = _idle_pids()
+    workers.stop_readers()  # what a run does before its review
+    deadline = time.monotonic() + 15
+    while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    # gone, not left running nor a zombie: stopped, then reaped by its parent, the forkserver, before that stops
+    assert not os.path.exists(f"/proc/{pid}"), open(f"/proc/{pid}/status").read().splitlines()[:3]
