@@ -1,5 +1,5 @@
 """The cyclic garbage collector where a batch is read and where it is written: paused for the whole of a text batch in
-its reading worker (which ends once the batch is sent), on for a batch with an office file (its readers leave cycles
+its reading worker (collected once the batch is sent), on for a batch with an office file (its readers leave cycles
 holding megabytes), set aside for the forkserver's preloaded heap, and paused while the loading process writes a
 batch (collected once after it)."""
 from __future__ import annotations
@@ -13,25 +13,32 @@ DOCX = ROOT / "tests" / "fixtures" / "formats" / "seed.docx"
 
 
 def _collections_while_reading(conn, items, memory_bytes) -> None:
-    """Runs in a reading worker: _batch_in_worker as the nightly run calls it, counting the collector's runs; the
-    count goes back after the batch's own answer."""
-    from tasks.workers import _batch_in_worker
+    """Runs in a reading worker: _serve_in_worker as the nightly run uses it, for one batch, counting the collector's
+    runs until the batch's answer is sent; the count goes back after that answer."""
+    from tasks.workers import _serve_in_worker
 
     runs = []
     gc.callbacks.append(lambda phase, info: runs.append(info["generation"]) if phase == "start" else None)
-    _batch_in_worker(_KeepOpen(conn), items, memory_bytes)
-    conn.send(len(runs))
+    probe = _Probe(conn, items, runs)
+    _serve_in_worker(probe, memory_bytes, 2)
+    conn.send(probe.runs_when_answered)
     conn.close()
 
 
-class _KeepOpen:
-    """The worker's end of the pipe, left open when _batch_in_worker closes it (the probe sends once more)."""
+class _Probe:
+    """The worker's end of the pipe as _serve_in_worker sees it: one batch, then the end; it notes how many
+    collections had run when the answer went out, and stays open for the probe's own last word."""
 
-    def __init__(self, conn):
-        self.conn = conn
+    def __init__(self, conn, items, runs):
+        self.conn, self.batches, self.runs = conn, [items, None], runs
+        self.runs_when_answered = None
+
+    def recv(self):
+        return self.batches.pop(0)
 
     def send(self, payload) -> None:
-        self.conn.send(payload)
+        self.runs_when_answered = len(self.runs)
+        self.conn.send(payload[:2])
 
     def close(self) -> None:
         pass
