@@ -34,8 +34,12 @@ def _cell_text(raw: str) -> str:
 
 
 def _dialect(head: str) -> str:
-    first = next((line for line in head.splitlines() if line.strip()), "")
-    return max((",", ";", "\t"), key=first.count)
+    return _delimiter(next((line for line in head.splitlines() if line.strip()), ""))
+
+
+def _delimiter(line: str) -> str:
+    """The delimiter a header line uses the most of."""
+    return max((",", ";", "\t"), key=line.count)
 
 
 def _header(line: str, delimiter: str) -> list[str]:
@@ -46,7 +50,7 @@ def looks_like_fact_csv(data: bytes) -> bool:
     """True when the first line is a header naming at least form, label, measure and value."""
     head = data[:4096].lstrip(b"\xef\xbb\xbf").decode("utf-8", errors="ignore")
     first = next((line for line in head.splitlines() if line.strip()), "")
-    delimiter = max((",", ";", "\t"), key=first.count)  # _dialect(head), from the line found already
+    delimiter = _delimiter(first)
     if first.count(delimiter) < len(REQUIRED) - 1:
         return False  # too few columns to name them all: a report's first line, not parsed and folded for nothing
     return set(REQUIRED) <= set(_header(first, delimiter))
