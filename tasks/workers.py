@@ -117,11 +117,16 @@ def _await_worker(worker, receive, send, seconds: float) -> tuple[str, object]:
         receive.close()
         if kind not in ("result", "failed"):
             worker.kill()
-        worker.join(5)
-        if worker.is_alive():
-            worker.kill()
-            worker.join()
+        _reap(worker)
     return kind, payload
+
+
+def _reap(process) -> None:
+    """Wait for a worker that was told to end (or killed) to exit; killed if it has not within 5 s."""
+    process.join(5)
+    if process.is_alive():
+        process.kill()
+        process.join()
 
 
 def process_isolated(data: bytes, source: str, *, limits: Limits | None = None, traces_dir: Path | None = None,
@@ -332,10 +337,7 @@ class _Reader:
             self.conn.close()
         except OSError:
             pass
-        self.process.join(5)
-        if self.process.is_alive():
-            self.process.kill()
-            self.process.join()
+        _reap(self.process)
 
 
 _idle: list[_Reader] = []
