@@ -16,6 +16,10 @@ from warehouse.models import ExpectationFinding, Failure, FailureEvent, FindingR
 FAILURES = Failure.__table__
 EVENTS = FailureEvent.__table__
 STATUSES = ("open", "acknowledged", "resolved", "waived")
+# what a sync brings up to date: the findings of the warehouse's submissions (what reading, checking and loading
+# found), the latest great-expectations checkpoint's failures, or both. A run syncs its findings while the
+# checkpoint runs, and the checkpoint's failures once it is done; each scope opens and resolves its own only.
+SCOPES = ("findings", "expectations")
 SYSTEM = "baocao"
 TRACKED = ("rule", "severity", "unit_code", "unit_name", "program", "period", "form", "group_no", "label", "year",
            "measure", "expected", "actual", "source", "line", "message_vi", "message_en", "submission_id", "file")
@@ -47,9 +51,10 @@ def _text(value) -> str | None:
     return None if value is None else str(value)
 
 
-def current_failures(conn: Connection) -> dict[str, Seen]:
-    """Every finding of a current (or quarantined) submission and of the latest warehouse checkpoint, by fingerprint."""
-    rows = conn.execute(
+def current_failures(conn: Connection, scopes: tuple[str, ...] = SCOPES) -> dict[str, Seen]:
+    """Every finding of a current (or quarantined) submission and of the latest warehouse checkpoint, by fingerprint;
+    `scopes`: only those (SCOPES)."""
+    rows = [] if "findings" not in scopes else conn.execute(
         select(FindingRow.__table__, Submission.unit_code, Submission.unit_name, Submission.program,
                Submission.period, Submission.source.label("file"))
         .join(Submission, Submission.id == FindingRow.submission_id)
@@ -63,7 +68,9 @@ def current_failures(conn: Connection) -> dict[str, Seen]:
         unit = r["unit_code"] or r["unit_name"] or f"file:{r['file']}"
         key = (r["rule"], unit, r["program"], r["period"], r["form"], r["group_no"], r["label"], r["year"], r["measure"])
         raw.append((key, values))
-    for e in conn.execute(select(ExpectationFinding.__table__).order_by(ExpectationFinding.id)).mappings():
+    checked = conn.execute(select(ExpectationFinding.__table__).order_by(ExpectationFinding.id)).mappings() \
+        if "expectations" in scopes else ()
+    for e in checked:
         values = {k: None for k in TRACKED} | {
             "rule": "expectation", "severity": e["severity"], "form": e["asset"], "label": e["expectation"],
             "measure": e["column_name"], "expected": e["expected"], "actual": e["actual"],
@@ -88,18 +95,23 @@ def event_row(failure_id: str, from_status: str | None, to_status: str, note: st
             "note": note}
 
 
-def sync_failures(engine: Engine, today: date | None = None) -> dict:
-    """After a load or rerun: new fingerprints open, gone ones resolve, waivers hold unless values change or expire."""
+def sync_failures(engine: Engine, today: date | None = None, scope: str | None = None) -> dict:
+    """After a load or rerun: new fingerprints open, gone ones resolve, waivers hold unless values change or expire.
+
+    `scope`: "findings" or "expectations" (SCOPES) brings only those up to date, None both."""
+    scopes = SCOPES if scope is None else (scope,)
+    if not set(scopes) <= set(SCOPES):
+        raise ValueError(f"scope {scope!r}: one of {', '.join(SCOPES)}, or None for both")
     for attempt in range(3):
         try:
-            return _sync_once(engine, today)
+            return _sync_once(engine, today, scopes)
         except IntegrityError:  # a concurrent run inserted the same new fingerprint first: redo against its rows
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
 
 
-def _sync_once(engine: Engine, today: date | None) -> dict:
+def _sync_once(engine: Engine, today: date | None, scopes: tuple[str, ...]) -> dict:
     at = now()
     today = today or at.date()
     counts = {"opened": 0, "reopened": 0, "resolved": 0, "kept": 0}
@@ -107,8 +119,13 @@ def _sync_once(engine: Engine, today: date | None) -> dict:
         if engine.dialect.name == "postgresql":
             # one sync at a time: a nightly run and a steward's rerun may finish together
             conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('baocao:sync_failures'))")
-        seen = current_failures(conn)
-        known = {r.id: r for r in conn.execute(select(FAILURES)).all()}
+        seen = current_failures(conn, scopes)
+        tracked = select(FAILURES)
+        if scopes == ("findings",):
+            tracked = tracked.where(FAILURES.c.rule != "expectation")
+        elif scopes == ("expectations",):
+            tracked = tracked.where(FAILURES.c.rule == "expectation")
+        known = {r.id: r for r in conn.execute(tracked).all()}
         opened: list[dict] = []
         kept: list[dict] = []  # one executemany, not a statement per failure: 22 000 failures took 14 s that way
         events: list[dict] = []

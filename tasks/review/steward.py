@@ -1,6 +1,7 @@
 """After every load: check the warehouse, bring the failure queue up to date, write the steward's report."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from tasks.review.queue import sync_failures
@@ -16,17 +17,19 @@ def check_expectations(warehouse_url: str, datadocs: Path) -> None:
     check_warehouse(warehouse_url, datadocs)
 
 
-def sync_queue(warehouse_url: str) -> dict:
-    """The failure queue brought up to date with the warehouse's findings and expectation results."""
+def sync_queue(warehouse_url: str, scope: str | None = None) -> dict:
+    """The failure queue brought up to date with the warehouse's findings and expectation results (`scope`: one of
+    them, tasks/review/queue.py SCOPES)."""
     upgrade(warehouse_url)
-    return sync_failures(engine_for(warehouse_url))
+    return sync_failures(engine_for(warehouse_url), scope=scope)
 
 
-def write_steward_report(warehouse_url: str, report_dir: Path | str, period: str | None = None) -> Path:
-    """The HTML report, linking the Data Docs when the checkpoint wrote them."""
-    datadocs = Path(report_dir) / "datadocs"
+def write_steward_report(warehouse_url: str, report_dir: Path | str, period: str | None = None,
+                         checked: Callable[[], object] | None = None) -> Path:
+    """The HTML report, linking the Data Docs when the checkpoint wrote them. `checked`: called before the warehouse
+    checks' section is written, to wait for a checkpoint still running (write_report)."""
     return write_report(engine_for(warehouse_url), Path(report_dir), period=period,
-                        datadocs=datadocs if datadocs.is_dir() else None)
+                        datadocs=Path(report_dir) / "datadocs", checked=checked)
 
 
 def review_warehouse(warehouse_url: str, report_dir: Path | str, period: str | None = None,

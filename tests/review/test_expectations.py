@@ -57,6 +57,41 @@ def test_checkpoint_on_postgresql(pg_url, tmp_path):
     run_checkpoint_twice(pg_url, tmp_path)
 
 
+def test_the_queue_syncs_findings_and_checkpoint_failures_apart(sqlite_url, tmp_path):
+    """A run syncs its findings while the checkpoint runs and the checkpoint's failures after it: each scope opens and
+    resolves its own failures only, and the two together leave nothing for a whole sync to do."""
+    from sqlalchemy import delete
+
+    load_inbox(sqlite_url, INBOX, tmp_path / "archive")  # its findings queued; no checkpoint has run yet
+    engine = engine_for(sqlite_url)
+
+    def queued(rule_is_expectation: bool) -> dict[str, str]:
+        return {f["id"]: f["status"] for f in list_failures(engine) if (f["rule"] == "expectation") == rule_is_expectation}
+
+    findings = queued(False)
+    assert findings and queued(True) == {}
+    plant_negative_fact(sqlite_url)
+    check_warehouse(sqlite_url)
+    assert sync_failures(engine, scope="findings") == {"opened": 0, "reopened": 0, "resolved": 0,
+                                                       "kept": len(findings)}
+    assert queued(True) == {}  # the checkpoint's failures wait for their own sync
+    assert sync_failures(engine, scope="expectations")["opened"] == 2  # the negative fact, the seed's unpaired plan
+    assert set(queued(True).values()) == {"open"} and queued(False) == findings
+
+    with engine.begin() as conn:  # the negative fact goes: the next checkpoint holds
+        conn.execute(delete(Fact.__table__).where(Fact.source == "L999:C9"))
+    check_warehouse(sqlite_url)
+    assert sync_failures(engine, scope="findings") == {"opened": 0, "reopened": 0, "resolved": 0,
+                                                       "kept": len(findings)}
+    assert list(queued(True).values()).count("open") == 2  # not the findings' sync's to resolve
+    assert sync_failures(engine, scope="expectations")["resolved"] == 1
+    assert sorted(queued(True).values()) == ["open", "resolved"]
+    whole = sync_failures(engine)
+    assert (whole["opened"], whole["reopened"], whole["resolved"]) == (0, 0, 0)
+    with pytest.raises(ValueError, match="scope"):
+        sync_failures(engine, scope="expectation")
+
+
 def test_the_checkpoint_in_its_own_process_stores_what_it_finds(sqlite_url, tmp_path):
     """run_checkpoint: the started process imports great-expectations, is handed the warehouse, and stores the
     planted fact's failure exactly as the checkpoint in this process does; its Data Docs are written."""
