@@ -21,6 +21,9 @@ from pathlib import Path
 
 _ROOT = Path(__file__).resolve().parents[2]  # the folder `tasks` is imported from
 _waiting: subprocess.Popen | None = None
+# processes that answered and are ending: unloading great-expectations takes one ~0.4 s, which the run need not wait
+# for (it writes its report meanwhile); reaped by stop_checkpoint, at the latest when the run's process exits
+_ending: list[subprocess.Popen] = []
 
 
 class CheckpointFailed(RuntimeError):
@@ -35,26 +38,39 @@ def start_checkpoint() -> None:
 
 
 def stop_checkpoint() -> None:
-    """A started process that will not be asked: closing its stdin ends it."""
+    """A started process that will not be asked: closing its stdin ends it. Those that answered are reaped."""
     global _waiting
     proc, _waiting = _waiting, None
     if proc is not None and proc.poll() is None:
         proc.stdin.close()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _end(proc)
+    while _ending:
+        _end(_ending.pop())
+
+
+def _end(proc: subprocess.Popen) -> None:
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def run_checkpoint(warehouse_url: str, datadocs: Path) -> None:
-    """Run the checkpoint over the warehouse in the started process (or a new one) and wait for it."""
+    """Run the checkpoint over the warehouse in the started process (or a new one) and wait for its answer, not for
+    the process to end."""
     global _waiting
     proc, _waiting = (_waiting if _waiting is not None and _waiting.poll() is None else _spawn()), None
     ask = json.dumps({"warehouse_url": warehouse_url, "datadocs": str(datadocs)})
-    out, _ = proc.communicate(ask + "\n")
-    lines = out.strip().splitlines()
-    answer = json.loads(lines[-1]) if lines else {"ok": False, "error": f"exited with code {proc.returncode}"}
+    try:
+        proc.stdin.write(ask + "\n")
+        proc.stdin.close()
+    except BrokenPipeError:
+        pass  # it died before it was asked: it gives no answer, and its exit code says why
+    line = proc.stdout.readline()  # its one line, written before it ends; nothing (end of file) if it died
+    proc.stdout.close()
+    answer = json.loads(line) if line.strip() else {"ok": False, "error": f"exited with code {proc.wait()}"}
+    _ending.append(proc)
     if not answer["ok"]:
         raise CheckpointFailed(f"the great-expectations checkpoint failed:\n{answer['error']}")
 
@@ -86,7 +102,7 @@ def main() -> None:
         answer.write(json.dumps({"ok": True}) + "\n")
     except Exception:  # noqa: BLE001 - the caller raises it, with this traceback
         answer.write(json.dumps({"ok": False, "error": traceback.format_exc()}) + "\n")
-    answer.flush()
+    answer.close()  # the caller goes on; this process unloads great-expectations meanwhile
 
 
 if __name__ == "__main__":

@@ -95,12 +95,17 @@ def test_the_queue_syncs_findings_and_checkpoint_failures_apart(sqlite_url, tmp_
 def test_the_checkpoint_in_its_own_process_stores_what_it_finds(sqlite_url, tmp_path):
     """run_checkpoint: the started process imports great-expectations, is handed the warehouse, and stores the
     planted fact's failure exactly as the checkpoint in this process does; its Data Docs are written."""
-    from tasks.review.checkpoint import run_checkpoint, start_checkpoint
+    from tasks.review import checkpoint
+    from tasks.review.checkpoint import run_checkpoint, start_checkpoint, stop_checkpoint
 
     load_inbox(sqlite_url, INBOX, tmp_path / "archive")
     plant_negative_fact(sqlite_url)
     start_checkpoint()
     run_checkpoint(sqlite_url, tmp_path / "datadocs")
+    # it answered; the run did not wait for it to end (unloading great-expectations), and stop_checkpoint reaps it
+    [answered] = checkpoint._ending
+    stop_checkpoint()
+    assert answered.returncode == 0 and checkpoint._ending == []
     engine = engine_for(sqlite_url)
     columns = (ExpectationFinding.expectation, ExpectationFinding.severity, ExpectationFinding.actual)
     with engine.connect() as conn:
