@@ -22,7 +22,8 @@ from pathlib import Path
 _ROOT = Path(__file__).resolve().parents[2]  # the folder `tasks` is imported from
 _waiting: subprocess.Popen | None = None
 # processes that answered and are ending: unloading great-expectations takes one ~0.4 s, which the run need not wait
-# for (it writes its report meanwhile); reaped by stop_checkpoint, at the latest when the run's process exits
+# for (it writes its report meanwhile); reaped once ended by the next start or run (a process that serves many runs),
+# by stop_checkpoint, at the latest when the run's process exits
 _ending: list[subprocess.Popen] = []
 
 
@@ -33,6 +34,7 @@ class CheckpointFailed(RuntimeError):
 def start_checkpoint() -> None:
     """Start the checkpoint's process now, if it is not started yet (it imports great-expectations and waits)."""
     global _waiting
+    _ending[:] = [proc for proc in _ending if proc.poll() is None]
     if _waiting is None or _waiting.poll() is not None:
         _waiting = _spawn()
 
@@ -60,6 +62,7 @@ def run_checkpoint(warehouse_url: str, datadocs: Path) -> None:
     """Run the checkpoint over the warehouse in the started process (or a new one) and wait for its answer, not for
     the process to end."""
     global _waiting
+    _ending[:] = [ended for ended in _ending if ended.poll() is None]
     proc, _waiting = (_waiting if _waiting is not None and _waiting.poll() is None else _spawn()), None
     ask = json.dumps({"warehouse_url": warehouse_url, "datadocs": str(datadocs)})
     try:
