@@ -7,7 +7,7 @@ from prefect.runtime import flow_run
 from config.settings import load_settings
 from contracts.period import checked_period
 from flows.shared import IO_RETRIES, publish_artifacts, trigger_of
-from flows.review import review_after_load
+from flows.review import prepare_review, review_after_load
 from flows.summary import progress_extra, summary_line
 from tasks.batch import rerun_period_rows
 from tasks.load.submissions import FileOutcome
@@ -38,6 +38,7 @@ def rerun_name() -> str:
 def rerun_period(period: str, unit: str | None = None) -> dict:
     """A steward's rerun of one reporting period (optionally one unit) after a fix to a file, the catalog or the rules."""
     period = checked_period(period)
+    prepare_review()  # a rerun always reviews: great-expectations imports on the other core while the period is redone
     settings = load_settings()
     upgrade(settings.warehouse_url)
     engine = engine_for(settings.warehouse_url)

@@ -37,8 +37,9 @@ def run(
     # the readers' forkserver preloads pandas and the catalog (~1 s) on the other core while this process imports
     # Prefect and the flow; started inside the flow, a small night's first batch waited for it
     start_readers()
-    warehouse_url()
+    url = warehouse_url()
     _prefect_answers()
+    _review_early(lambda: _never_received(folder, url))
     from flows.cli.progress import follow_run, progress
     from flows.environment import without_heartbeats
     from flows.nightly import nightly_ingest
@@ -48,6 +49,30 @@ def run(
         summary = nightly_ingest(inbox=str(inbox) if inbox else None, trigger="manual")
     _print_summary(summary)
     _print_warehouse()
+
+
+def _review_early(will_review) -> None:
+    """With Prefect's temporary server (no PREFECT_API_URL), start great-expectations' process now if the run will
+    review the warehouse (`will_review()`): the server takes ~3 s to start on one core, and the import (3-5 s) then
+    runs on the other one instead of beside the run's first batches. Against a running server the run asks whether a
+    review worker serves it first (flows/review.py), which only the flow can."""
+    from prefect.settings import PREFECT_API_URL
+
+    if PREFECT_API_URL.value() or not will_review():
+        return
+    from tasks.review.checkpoint import start_checkpoint
+
+    start_checkpoint()
+
+
+def _never_received(folder: Path, url: str) -> bool:
+    """Does the inbox list a name no submission was received under (the sign nightly-ingest starts its review by)?"""
+    from tasks.intake.discover import discover_inbox
+    from warehouse import queries
+    from warehouse.db import engine_for
+
+    files, _ = discover_inbox(folder)
+    return bool(files) and bool(queries.names_never_received(engine_for(url), [f.name for f in files]))
 
 
 def _prefect_answers(timeout: float = 5) -> None:
@@ -99,6 +124,7 @@ def rerun(
 
     warehouse_url(must_exist=True)
     _prefect_answers()
+    _review_early(lambda: True)  # a rerun always reviews
     from flows.cli.progress import follow_run, progress
     from flows.environment import without_heartbeats
     from flows.rerun import rerun_period
