@@ -37,7 +37,8 @@ def test_the_checkpoint_starts_early_for_a_temporary_server_and_a_run_that_revie
     assert started == ["started"] and asked == ["asked"]
 
 
-def test_a_run_reviews_when_the_inbox_lists_a_name_never_received(sqlite_url, tmp_path):
+def test_a_run_reviews_when_the_inbox_lists_a_name_never_received(sqlite_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("BAOCAO_BATCH_SIZE", "1")  # more than one batch: a night of one reads it before the import
     load_inbox(sqlite_url, INBOX, tmp_path / "archive")
     assert operator._never_received(INBOX, sqlite_url) is False  # every name loaded already
     inbox = tmp_path / "inbox"
@@ -48,3 +49,5 @@ def test_a_run_reviews_when_the_inbox_lists_a_name_never_received(sqlite_url, tm
     assert operator._never_received(inbox, sqlite_url) is False
     shutil.copy(first, inbox / f"resent-{first.name}")
     assert operator._never_received(inbox, sqlite_url) is True
+    monkeypatch.setenv("BAOCAO_BATCH_SIZE", "2")
+    assert operator._never_received(inbox, sqlite_url) is False  # one batch: its review imports when it needs to
