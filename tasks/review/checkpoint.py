@@ -34,7 +34,7 @@ class CheckpointFailed(RuntimeError):
 def start_checkpoint() -> None:
     """Start the checkpoint's process now, if it is not started yet (it imports great-expectations and waits)."""
     global _waiting
-    _ending[:] = [proc for proc in _ending if proc.poll() is None]
+    _forget_ended()
     if _waiting is None or _waiting.poll() is not None:
         _waiting = _spawn()
 
@@ -50,6 +50,11 @@ def stop_checkpoint() -> None:
         _end(_ending.pop())
 
 
+def _forget_ended() -> None:
+    """Reap and forget the answered processes that have ended since."""
+    _ending[:] = [proc for proc in _ending if proc.poll() is None]
+
+
 def _end(proc: subprocess.Popen) -> None:
     try:
         proc.wait(10)
@@ -62,7 +67,7 @@ def run_checkpoint(warehouse_url: str, datadocs: Path) -> None:
     """Run the checkpoint over the warehouse in the started process (or a new one) and wait for its answer, not for
     the process to end."""
     global _waiting
-    _ending[:] = [ended for ended in _ending if ended.poll() is None]
+    _forget_ended()
     proc, _waiting = (_waiting if _waiting is not None and _waiting.poll() is None else _spawn()), None
     ask = json.dumps({"warehouse_url": warehouse_url, "datadocs": str(datadocs)})
     try:
