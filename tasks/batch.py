@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from config.limits import load_limits
 from config.settings import load_settings
 from tasks.check.result import SubmissionResult, collector_paused
-from tasks.intake.archive import Taken, settle_archive, sweep_archive, take_file
+from tasks.intake.archive import Taken, archived_bytes, archived_size, sweep_archive, take_file, write_pack
 from tasks.intake.discover import InboxFile, discover_inbox
 from tasks.load.chunk import Arrival, arrivals_now, load_chunk, write_chunk
 from tasks.load.locks import locked_ids
@@ -62,33 +62,35 @@ class Intake:
 
 
 def take_batch(files: list[InboxFile], engine: Engine, archive_dir: Path, seen: frozenset[str] = frozenset()) -> Intake:
-    """Archive each file's bytes and skip what the warehouse holds already (one query a batch) or what this run
-    took in before (`seen`: the hashes of its earlier batches, which may not be loaded yet)."""
+    """Hash each file and skip what the warehouse holds already (one query a batch) or what this run took in before
+    (`seen`: the hashes of its earlier batches, which may not be loaded yet); archive the rest in one pack, durable
+    before this returns."""
     freeze_startup()
     limits = load_limits()
     with engine.connect():  # an unreachable warehouse fails the batch (retried) before any file is taken in
         pass
     intake = Intake()
-    archived: list[tuple[int, InboxFile, Taken]] = []
-    pending: dict = {}  # written, not yet durable: settled at once for the batch
+    hashed: list[tuple[int, InboxFile, Taken]] = []
     for f in files:
         try:
-            taken = take_file(f, archive_dir, limits.max_file_bytes, pending)
+            taken = take_file(f, archive_dir, limits.max_file_bytes, pack=True)
         except OSError as exc:
             intake.outcomes.append(FileOutcome(f.name, None, "quarantined", f"could not read the file: {exc.strerror}"))
             continue
-        archived.append((len(intake.outcomes), f, taken))
+        hashed.append((len(intake.outcomes), f, taken))
         intake.outcomes.append(None)
-    settle_archive(pending, archive_dir)
-    known = known_ids(engine, [taken.sha256 for _, _, taken in archived])
+    known = known_ids(engine, [taken.sha256 for _, _, taken in hashed])
     seen = set(seen)  # the same bytes twice in one inbox load once
-    for pos, f, taken in archived:
+    for pos, f, taken in hashed:
         if taken.sha256 in seen or taken.sha256 in known:
             intake.outcomes[pos] = FileOutcome(f.name, taken.sha256, "skipped", "already loaded")
             log.info("skipped %s", f.name)
             continue
         seen.add(taken.sha256)
         intake.pending.append((pos, f, taken))
+    packed = write_pack([(t.sha256, t.data) for _, _, t in intake.pending if t.archived is None], archive_dir)
+    for _, _, taken in intake.pending:
+        taken.archived = taken.archived or packed[taken.sha256]
     return intake
 
 
@@ -172,14 +174,22 @@ def rerun_period_rows(engine: Engine, period: str, unit: str | None = None) -> l
 
 def read_stored(stored: list) -> list[SubmissionResult]:
     """Read archived files again, bytes as they were archived (a file gone fails the whole rerun or rebuild)."""
-    return process_many_isolated([(Path(row.archive_path).read_bytes(), row.source) for row in stored])
+    return process_many_isolated([(kept_bytes(row.archive_path), row.source) for row in stored])
+
+
+def kept_bytes(archive_path: str | None) -> bytes:
+    """The archived bytes, or FileNotFoundError: a rerun or a rebuild does not go on without them."""
+    data = archived_bytes(archive_path)
+    if data is None:
+        raise FileNotFoundError(f"the archive no longer holds {archive_path}")
+    return data
 
 
 def read_archived(stored: list) -> list[SubmissionResult]:
     """Read archived files again as the nightly run read them: one too large is quarantined without being read."""
     limits = load_limits()
-    sizes = [Path(row.archive_path).stat().st_size for row in stored]
-    read = iter(process_many_isolated([(Path(row.archive_path).read_bytes(), row.source)
+    sizes = [archived_size(row.archive_path) for row in stored]
+    read = iter(process_many_isolated([(kept_bytes(row.archive_path), row.source)
                                        for row, size in zip(stored, sizes) if size <= limits.max_file_bytes],
                                       limits=limits))
     out = []
@@ -187,7 +197,7 @@ def read_archived(stored: list) -> list[SubmissionResult]:
         if size <= limits.max_file_bytes:
             out.append(next(read))
             continue
-        with open(row.archive_path, "rb") as fh:
+        with open(row.archive_path, "rb") as fh:  # a file this large is archived on its own, never packed
             head = fh.read(4096)
         out.append(oversized_result(row.id, head, row.source, size, limits))
     return out

@@ -9,7 +9,7 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import Depends, FastAPI, Form, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, RedirectResponse, Response
@@ -20,6 +20,7 @@ from starlette.background import BackgroundTask
 from flows.desk.approvals import approvals_router
 from flows.desk.security import (COOKIE, CSRF_HEADER, LOGIN_COOKIE, DeskSettings, LoginThrottle, local_path, new_token,
                                  same_token)
+from tasks.intake.archive import archived_bytes
 from tasks.review import accounts, desk
 from tasks.review.audit import audit_csv
 from tasks.review.charts import period_charts
@@ -240,7 +241,7 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
         return render(request, "failure.html", f=f, grid=grid, excerpt=excerpt, narrative=narrative,
                       earlier=desk.earlier_values(engine, f), events=failure_events(engine, f["id"]),
                       audit=trail, comments=[a for a in trail if a["action"] == "comment"], has_original=bool(
-                          archive and Path(archive).is_file()), assignees=assignees,
+                          archived_bytes(archive) is not None), assignees=assignees,
                       error=request.query_params.get("error"))
 
     def _decision(request: Request, account, failure_id: str, action: str, reason: str | None,
@@ -296,10 +297,13 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
     def original(request: Request, failure_id: str):
         """The archived bytes of the submission the failure was last seen in, under a safe file name."""
         f = desk.failure_for(engine, request.state.account, failure_id)
-        path = archive_path_of(engine, f["submission_id"])
-        if not path or not Path(path).is_file():
+        data = archived_bytes(archive_path_of(engine, f["submission_id"]))
+        if data is None:
             raise desk.NotVisible(failure_id)
-        return FileResponse(path, media_type="application/octet-stream", filename=safe_name(f["file"] or "original"))
+        name = safe_name(f["file"] or "original")
+        quoted = quote(name)  # as Starlette's FileResponse writes it: RFC 5987 when the name is not plain ASCII
+        disposition = f'attachment; filename="{name}"' if quoted == name else f"attachment; filename*=utf-8''{quoted}"
+        return Response(data, media_type="application/octet-stream", headers={"Content-Disposition": disposition})
 
     @app.get("/submissions/{submission_id}", response_class=HTMLResponse)
     def submission_page(request: Request, submission_id: str):

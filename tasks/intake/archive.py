@@ -1,4 +1,12 @@
-"""Keep each file's raw bytes forever in a content-addressed archive, and sweep what a killed run left half-written."""
+"""Keep each file's raw bytes forever in a content-addressed archive, and sweep what a killed run left half-written.
+
+A nightly batch keeps its files in one pack, `archive/packs/<name>.pack`: each member a header line
+`baocao-archive <sha256> <length>` then its bytes, so a pack can be listed and checked without the warehouse; a
+submission's archive_path names its member, `<pack>#<offset>+<length>`. One file a batch, not one a report: creating
+a file cost 0.1-0.5 ms of kernel time on the benchmark machine (ext4, 5 000 empty files in 0.36-2.4 s of system
+time, one file of 5 000 writes in 0.03 s), which was a fifth of the flow process's work a report. A file too large
+to hold in memory, and a file archived on its own (archive_bytes), keep the older layout, `archive/ab/<sha256>`;
+archived_bytes reads either."""
 from __future__ import annotations
 
 import hashlib
@@ -7,6 +15,7 @@ import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from contracts.document import sha256_of
 from tasks.intake.discover import InboxFile
@@ -20,7 +29,7 @@ class Taken:
     """One inbox file after it was archived: its hash, where its bytes are kept, and the bytes if small enough."""
 
     sha256: str
-    archived: Path
+    archived: Path | str | None  # a file, or a pack member (`<pack>#<offset>+<length>`); None until its batch is packed
     size: int
     head: bytes
     data: bytes | None  # None when over the size limit: such a file is never held in memory whole
@@ -35,10 +44,11 @@ def open_regular(path: Path) -> int:
     return fd
 
 
-def take_file(f: InboxFile, archive_dir: Path, max_bytes: int, pending: dict | None = None) -> Taken:
+def take_file(f: InboxFile, archive_dir: Path, max_bytes: int, pack: bool = False) -> Taken:
     """Stream one inbox file into the archive while hashing it; keep its bytes in memory only up to max_bytes.
 
-    With `pending`, a small file is only written: settle_archive(pending) makes the batch durable at once."""
+    With `pack`, a small file is only read and hashed (`archived` None): its batch writes it into a pack
+    (write_pack) once it knows which of its files are new; a file over max_bytes is archived on its own."""
     archive_dir = Path(archive_dir)
     fd = open_regular(f.path)
     digest, chunks, size, spool, spool_path = hashlib.sha256(), [], 0, None, None
@@ -61,7 +71,7 @@ def take_file(f: InboxFile, archive_dir: Path, max_bytes: int, pending: dict | N
     sha = digest.hexdigest()
     if spool is None:
         data = b"".join(chunks)
-        return Taken(sha, archive_bytes(data, archive_dir, pending, sha=sha), size, data[:HEAD], data)
+        return Taken(sha, None if pack else archive_bytes(data, archive_dir, sha=sha), size, data[:HEAD], data)
     spool.flush()
     os.fsync(spool.fileno())
     spool.close()
@@ -74,7 +84,7 @@ def take_file(f: InboxFile, archive_dir: Path, max_bytes: int, pending: dict | N
     return Taken(sha, target, size, chunks[0][:HEAD], None)
 
 
-PARTIAL = re.compile(r"(?:\.tmp|^\.incoming-)(\d+)$")  # what archive_bytes / take_file write before the final name
+PARTIAL = re.compile(r"(?:\.tmp|^\.incoming-)(\d+)$")  # what archive_bytes, write_pack, take_file write first
 ORPHAN_AGE = 600  # seconds: a partial file this old whose writer is gone was left by a killed run
 
 
@@ -89,7 +99,8 @@ def _running(pid: int) -> bool:
 
 
 def sweep_archive(archive_dir: Path, now: float | None = None) -> list[Path]:
-    """Delete the partial files a killed run left in the archive (`<sha>.tmp<pid>`, `.incoming-<pid>`): their
+    """Delete the partial files a killed run left in the archive (`<sha>.tmp<pid>`, `<pack>.pack.tmp<pid>`,
+    `.incoming-<pid>`): their
     writer is no longer running and they are older than ORPHAN_AGE (a day, whoever wrote them, for an archive
     shared between machines). Archived files themselves are never touched. Returns what was deleted."""
     import time
@@ -99,7 +110,8 @@ def sweep_archive(archive_dir: Path, now: float | None = None) -> list[Path]:
         return []
     now = time.time() if now is None else now
     swept = []
-    for path in [*archive_dir.glob(".incoming-*"), *archive_dir.glob("??/*.tmp*")]:
+    for path in [*archive_dir.glob(".incoming-*"), *archive_dir.glob("??/*.tmp*"),
+                 *archive_dir.glob(f"{PACKS}/*.tmp*")]:
         match = PARTIAL.search(path.name)
         if match is None:
             continue
@@ -113,54 +125,138 @@ def sweep_archive(archive_dir: Path, now: float | None = None) -> list[Path]:
     return swept
 
 
-def archive_bytes(data: bytes, archive_dir: Path, pending: dict | None = None, *, sha: str | None = None) -> Path:
-    """Keep the raw bytes at archive/ab/<sha256>; written once, atomically, never rewritten.
-
-    With `pending` (target -> partial file), the bytes are written but neither synced nor renamed: the batch's
-    settle_archive does that for all its files with two syncs instead of one fsync a file. `sha`: the bytes' SHA-256
-    when the caller hashed them already (take_file, while reading them)."""
+def archive_bytes(data: bytes, archive_dir: Path, *, sha: str | None = None) -> Path:
+    """Keep the raw bytes at archive/ab/<sha256>, on their own; written once, atomically, never rewritten. `sha`: the
+    bytes' SHA-256 when the caller hashed them already (take_file, while reading them)."""
     sha = sha or sha256_of(data)
     target = Path(archive_dir) / sha[:2] / sha
-    if target.exists() or (pending is not None and target in pending):
+    if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(f".tmp{os.getpid()}")
     with open(tmp, "wb") as fh:
         fh.write(data)
-        if pending is None:
-            fh.flush()
-            os.fsync(fh.fileno())
-    if pending is None:
-        os.replace(tmp, target)
-    else:
-        pending[target] = tmp
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, target)
     return target
 
 
-def sync_filesystem(folder: Path) -> None:
-    """Flush every written byte of the file system holding `folder` to disk (syncfs; sync where it is missing)."""
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            if libc.syncfs(fd) == 0:
-                return
-        finally:
-            os.close(fd)
-    except (OSError, AttributeError):
-        pass
-    os.sync()
+PACKS = "packs"
+MEMBER = re.compile(rb"baocao-archive ([0-9a-f]{64}) (\d+)\n")
+REFERENCE = re.compile(r"^(.+\.pack)#(\d+)\+(\d+)$")
 
 
-def settle_archive(pending: dict, archive_dir: Path) -> None:
-    """Make a batch's archived files durable under their final names: the bytes are on disk before any name
-    points at them, and the names before the warehouse records them."""
-    if not pending:
-        return
-    sync_filesystem(Path(archive_dir))
-    for target, tmp in pending.items():
+def write_pack(members: list[tuple[str, bytes]], archive_dir: Path) -> dict[str, str]:
+    """Keep a batch's files, (sha256, bytes) each, in one pack; returns each one's archive_path (`<pack>#<offset>+
+    <length>`). Durable before it returns: the bytes are synced before the pack takes its name, and the name
+    before the warehouse records it. A pack is named by its members, so writing the same members again (a batch
+    redone after a crash) finds it there."""
+    if not members:
+        return {}
+    folder = Path(archive_dir) / PACKS
+    name = hashlib.sha256(" ".join(sha for sha, _ in members).encode()).hexdigest()[:32]
+    target = folder / f"{name}.pack"
+    refs: dict[str, str] = {}
+    parts: list[bytes] = []
+    offset = 0
+    for sha, data in members:
+        head = b"baocao-archive %s %d\n" % (sha.encode(), len(data))
+        offset += len(head)
+        refs[sha] = f"{target}#{offset}+{len(data)}"
+        parts += (head, data)
+        offset += len(data)
+    if not target.exists():
+        created = not folder.is_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f"{name}.pack.tmp{os.getpid()}"
+        with open(tmp, "wb") as fh:
+            fh.writelines(parts)
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, target)
-    sync_filesystem(Path(archive_dir))
-    pending.clear()
+        sync_folder(folder)
+        if created:
+            sync_folder(folder.parent)
+    return refs
+
+
+def sync_folder(folder: Path) -> None:
+    """Make the names in `folder` durable (a rename or a new file)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def archived_bytes(archive_path: str | Path | None) -> bytes | None:
+    """The bytes an archive_path names, a file of their own or a pack member; None when they are gone or cut short."""
+    if not archive_path:
+        return None
+    if (m := REFERENCE.match(str(archive_path))) is None:
+        path = Path(archive_path)
+        return path.read_bytes() if path.is_file() else None
+    offset, length = int(m[2]), int(m[3])
+    try:
+        with open(m[1], "rb") as fh:
+            fh.seek(offset)
+            data = fh.read(length)
+    except (FileNotFoundError, IsADirectoryError):
+        return None
+    return data if len(data) == length else None
+
+
+def archived_size(archive_path: str | Path) -> int:
+    """The size of the archived bytes without reading them."""
+    if (m := REFERENCE.match(str(archive_path))) is None:
+        return Path(archive_path).stat().st_size
+    return int(m[3])
+
+
+def archive_file_of(archive_path: str | Path) -> Path:
+    """The file that holds the archived bytes: their own, or their pack."""
+    m = REFERENCE.match(str(archive_path))
+    return Path(m[1] if m else archive_path)
+
+
+def archived_name(archive_path: str | Path) -> str:
+    """A name for the archived bytes without an extension (a reader finds the format from the bytes)."""
+    if (m := REFERENCE.match(str(archive_path))) is None:
+        return Path(archive_path).name
+    return f"{Path(m[1]).stem}-{m[2]}"
+
+
+def pack_members(pack: Path) -> Iterator[tuple[str, int, int]]:
+    """(sha256, offset, length) of each member of a pack, read from its headers; raises ValueError where the pack
+    is not one (a cut or altered file)."""
+    with open(pack, "rb") as fh:
+        size = os.fstat(fh.fileno()).st_size
+        at = 0
+        while at < size:
+            fh.seek(at)
+            m = MEMBER.match(fh.readline(120))
+            if m is None:
+                raise ValueError(f"{pack}: no member header at byte {at}")
+            offset, length = at + m.end(), int(m[2])
+            if offset + length > size:
+                raise ValueError(f"{pack}: member {m[1].decode()[:12]}… cut short")
+            yield m[1].decode(), offset, length
+            at = offset + length
+
+
+def archive_contents(archive_dir: Path) -> Iterator[tuple[str, str]]:
+    """(sha256, archive_path) of every file the archive keeps, on its own or in a pack, partial files left out;
+    bytes kept twice (a batch redone after a crash packs its files again) come once each way they are kept."""
+    archive_dir = Path(archive_dir)
+    for path in sorted(archive_dir.glob("??/*")):
+        if path.is_file() and len(path.name) == 64:
+            yield path.name, str(path)
+    for pack in sorted(archive_dir.glob(f"{PACKS}/*.pack")):
+        for sha, offset, length in pack_members(pack):
+            yield sha, f"{pack}#{offset}+{length}"
+
+
+def archived_shas(archive_dir: Path) -> set[str]:
+    """The SHA-256 of every file the archive keeps."""
+    return {sha for sha, _ in archive_contents(archive_dir)}

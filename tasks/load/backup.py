@@ -1,7 +1,8 @@
 """Back up the warehouse and the archive to a folder, and restore them, checked against a SHA-256 manifest.
 
 The dump is portable: one JSON-lines file per table, in dependency order, the same on SQLite and PostgreSQL, so a
-backup of one restores into the other. The archive's files are copied as they are (their names are their hashes).
+backup of one restores into the other. The archive's files are copied as they are: a file on its own is named by its
+hash, a pack lists its members, each named by the hash of its bytes; both are checked before a restore.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import JSON, Date, DateTime, Engine, Integer, delete, select, text
 
+from tasks.intake.archive import PACKS, REFERENCE, archived_bytes, pack_members
 from warehouse.db import now
 from warehouse.models import Base
 
@@ -82,12 +84,12 @@ def backup_warehouse(engine: Engine, archive_dir: Path, out: Path) -> dict:
                     count += 1
             tables.append({"table": table.name, "rows": count})
     archive_dir = Path(archive_dir)
-    if archive_dir.is_dir():
-        for source in sorted(archive_dir.glob("??/*")):
-            if source.is_file() and len(source.name) == 64:  # partial files (.tmp<pid>) stay behind
-                target = out / "archive" / source.parent.name / source.name
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(source, target)
+    if archive_dir.is_dir():  # files on their own (named by their hash) and packs; partial files stay behind
+        kept = [*archive_dir.glob("??/*"), *archive_dir.glob(f"{PACKS}/*.pack")]
+        for source in sorted(p for p in kept if p.is_file() and (len(p.name) == 64 or p.suffix == ".pack")):
+            target = out / "archive" / source.parent.name / source.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
     files = {str(p.relative_to(out)): file_sha256(p) for p in sorted(out.rglob("*")) if p.is_file()}
     manifest = {"format": FORMAT, "created_at": now().isoformat(), "dialect": engine.dialect.name,
                 "revision": schema_revision(engine), "tables": tables, "files": files}
@@ -115,9 +117,28 @@ def verify_backup(folder: Path) -> dict:
         got = file_sha256(folder / name)
         if got != sha:
             raise BackupMismatch(f"{name}: SHA-256 {got[:12]}… does not match the manifest's {sha[:12]}…")
-        if name.startswith("archive/") and Path(name).name != got:
+        if name.startswith(f"archive/{PACKS}/"):
+            try:
+                for sha, offset, length in pack_members(folder / name):
+                    if archived_sha256(f"{folder / name}#{offset}+{length}") != sha:
+                        raise BackupMismatch(f"{name}: member {sha[:12]}… does not hash to its name")
+            except ValueError as exc:
+                raise BackupMismatch(str(exc)) from None
+        elif name.startswith("archive/") and Path(name).name != got:
             raise BackupMismatch(f"{name}: its bytes do not hash to its name")
     return manifest
+
+
+def archived_sha256(archive_path: str) -> str | None:
+    data = archived_bytes(archive_path)
+    return None if data is None else hashlib.sha256(data).hexdigest()
+
+
+def restored_path(archive_path: str, sha: str, archive_dir: Path) -> str:
+    """Where a submission's bytes are kept once restored into `archive_dir`: the same pack member, or their own file."""
+    if m := REFERENCE.match(archive_path):
+        return f"{archive_dir / PACKS / Path(m[1]).name}#{m[2]}+{m[3]}"
+    return str(archive_dir / sha[:2] / sha)
 
 
 APPEND_ONLY = {"audit"}  # the database refuses to delete its rows (migration 0004): restore only adds
@@ -158,7 +179,7 @@ def restore_warehouse(engine: Engine, folder: Path, archive_dir: Path) -> dict[s
                         count += 1
                         continue
                     if table.name == "submissions" and row.get("archive_path"):
-                        row["archive_path"] = str(archive_dir / row["id"][:2] / row["id"])
+                        row["archive_path"] = restored_path(row["archive_path"], row["id"], archive_dir)
                     rows.append(row)
                     if len(rows) == ROWS_PER_INSERT:
                         conn.execute(table.insert(), rows)

@@ -3,9 +3,9 @@ the cells it is computed from marked, and the narrative lines around a figure.""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from contracts.document import Document, Table
+from tasks.intake.archive import archived_bytes, archived_name
 
 
 @dataclass
@@ -30,12 +30,13 @@ class Grid:
 
 def read_archived(archive_path: str | None) -> Document | None:
     """The archived submission read again with today's readers; None when it is gone or unreadable."""
-    if not archive_path or not Path(archive_path).is_file():
+    data = archived_bytes(archive_path)
+    if data is None:
         return None
     from tasks.read.submission import read_document
 
     try:
-        return read_document(Path(archive_path).read_bytes(), Path(archive_path).name)
+        return read_document(data, archived_name(archive_path))
     except Exception:  # an unreadable file has no grid to show; its quarantine finding says why
         return None
 
@@ -99,11 +100,12 @@ def lines_around(doc: Document | None, line: int | None, around: int = 3) -> lis
 def read_with_figures(archive_path: str | None) -> tuple[Document | None, list]:
     """The archived submission read again with its narrative figures (contracts.narrative.Figure); only the figures
     the catalog ties to a table cell (`cell_source`) are kept."""
-    if not archive_path or not Path(archive_path).is_file():
+    data = archived_bytes(archive_path)
+    if data is None:
         return None, []
     from tasks.check.submission import ReadSubmission, read_documents
 
-    read = read_documents([(Path(archive_path).read_bytes(), Path(archive_path).name)])[0]
+    read = read_documents([(data, archived_name(archive_path))])[0]
     if not isinstance(read, ReadSubmission):
         return None, []
     return read.document, [f for f in read.figures if f.cell_source]

@@ -265,13 +265,14 @@ def source_excerpt(archive_path: str | None, source_ref: str | None, around: int
 
     `cache`: a dict kept by the caller across the failures of one file, so the file is decoded once."""
     import re
-    from pathlib import Path
 
     if not archive_path or not source_ref:
         return []
     cache = {} if cache is None else cache
     if archive_path not in cache:
-        cache[archive_path] = Path(archive_path).read_bytes() if Path(archive_path).is_file() else None
+        from tasks.intake.archive import archived_bytes
+
+        cache[archive_path] = archived_bytes(archive_path)
     data = cache[archive_path]
     if data is None:
         return []
@@ -295,7 +296,9 @@ def source_excerpt(archive_path: str | None, source_ref: str | None, around: int
         try:
             from tasks.read.submission import read_document
 
-            cache[key] = read_document(data, Path(archive_path).name)
+            from tasks.intake.archive import archived_name
+
+            cache[key] = read_document(data, archived_name(archive_path))
         except Exception:
             cache[key] = None
     doc = cache[key]

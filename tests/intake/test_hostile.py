@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from tasks.intake.archive import archived_bytes
 from tasks.intake.discover import discover_inbox, shown_name
 from tasks.batch import ingest_files
 from config.limits import load_limits
@@ -163,7 +164,7 @@ def test_each_hostile_file_ends_as_expected_with_its_reason(hostile_run, name):
         assert why in row["reason"]  # a link or a FIFO: refused at discovery, never opened
         return
     assert sub is not None  # anything with bytes is in submissions, its bytes archived
-    assert Path(sub["archive_path"]).is_file()
+    assert archived_bytes(sub["archive_path"]) is not None
     if row["outcome"] == "quarantined":
         assert sub["status"] == "quarantined" and sub["is_current"] in (0, False)
         assert why in sub["reason"] and "Traceback" not in sub["reason"]

@@ -1,9 +1,12 @@
 """Loading into the warehouse: idempotent, one transaction per submission, same result on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from sqlalchemy import func, select, text
 
+from tasks.intake.archive import archive_file_of, archived_bytes, pack_members
 from tasks.intake.discover import discover_inbox
 from tasks.batch import ingest_files
 from tests.conftest import ROOT
@@ -75,10 +78,16 @@ def test_raw_bytes_are_archived_by_content(tmp_path, sqlite_url, seed_bytes):
     load_inbox(sqlite_url, tmp_path / "archive")
     with engine_for(sqlite_url).connect() as conn:
         sub = conn.execute(select(Submission).where(Submission.unit_code == "109")).one()
-    from pathlib import Path
-
-    assert Path(sub.archive_path).read_bytes() == seed_bytes
-    assert Path(sub.archive_path).name == sub.id
+    assert archived_bytes(sub.archive_path) == seed_bytes
+    # the batch's pack: its members listed from their headers, each one's bytes hashing to the name it is listed by
+    pack = archive_file_of(sub.archive_path)
+    members = list(pack_members(pack))
+    assert sub.id in {sha for sha, _, _ in members} and len(members) > 1
+    with engine_for(sqlite_url).connect() as conn:
+        kept = dict(conn.execute(select(Submission.id, Submission.archive_path)).all())
+    for sha, offset, length in members:
+        assert kept[sha] == f"{pack}#{offset}+{length}"
+        assert hashlib.sha256(archived_bytes(kept[sha])).hexdigest() == sha
 
 
 def test_a_newer_version_of_the_same_report_supersedes_the_older(tmp_path, sqlite_url, seed_bytes):

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, text
 
+from tasks.intake.archive import archive_file_of
 from tasks.intake.discover import discover_inbox
 from tasks.batch import ingest_files, rerun_period_rows
 from warehouse.db import downgrade, engine_for, upgrade
@@ -254,7 +255,7 @@ def test_a_rerun_replaces_the_period_in_one_transaction(warehouse_url, seed_byte
 
     # an archive file gone: the rerun fails as a whole and the period keeps every row it had
     archived = rows(warehouse_url, "SELECT archive_path FROM submissions WHERE source = 'tam_duong_2020.txt'")[0][0]
-    Path(archived).unlink()
+    archive_file_of(archived).unlink()  # its pack, with the batch's other files
     with pytest.raises(FileNotFoundError):
         rerun_period_rows(engine_for(warehouse_url), "2016-2020")
     assert table_counts(warehouse_url) == before
