@@ -20,7 +20,7 @@ from starlette.background import BackgroundTask
 from flows.desk.approvals import approvals_router
 from flows.desk.security import (COOKIE, CSRF_HEADER, LOGIN_COOKIE, DeskSettings, LoginThrottle, local_path, new_token,
                                  same_token)
-from tasks.intake.archive import archived_bytes
+from tasks.intake.archive import archive_file_of, archived_bytes
 from tasks.review import accounts, desk
 from tasks.review.audit import audit_csv
 from tasks.review.charts import period_charts
@@ -241,7 +241,7 @@ def create_app(settings: DeskSettings | None = None) -> FastAPI:
         return render(request, "failure.html", f=f, grid=grid, excerpt=excerpt, narrative=narrative,
                       earlier=desk.earlier_values(engine, f), events=failure_events(engine, f["id"]),
                       audit=trail, comments=[a for a in trail if a["action"] == "comment"], has_original=bool(
-                          archived_bytes(archive) is not None), assignees=assignees,
+                          archive is not None and archive_file_of(archive).is_file()), assignees=assignees,
                       error=request.query_params.get("error"))
 
     def _decision(request: Request, account, failure_id: str, action: str, reason: str | None,

@@ -100,9 +100,9 @@ def _running(pid: int) -> bool:
 
 def sweep_archive(archive_dir: Path, now: float | None = None) -> list[Path]:
     """Delete the partial files a killed run left in the archive (`<sha>.tmp<pid>`, `<pack>.pack.tmp<pid>`,
-    `.incoming-<pid>`): their
-    writer is no longer running and they are older than ORPHAN_AGE (a day, whoever wrote them, for an archive
-    shared between machines). Archived files themselves are never touched. Returns what was deleted."""
+    `.incoming-<pid>`): their writer is no longer running and they are older than ORPHAN_AGE (a day, whoever wrote
+    them, for an archive shared between machines). Archived files themselves are never touched. Returns what was
+    deleted."""
     import time
 
     archive_dir = Path(archive_dir)
@@ -190,16 +190,22 @@ def sync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+def pack_member(archive_path: str | Path) -> tuple[Path, int, int] | None:
+    """(pack, offset, length) of an archive_path that names a pack member; None for a file of its own."""
+    m = REFERENCE.match(str(archive_path))
+    return None if m is None else (Path(m[1]), int(m[2]), int(m[3]))
+
+
 def archived_bytes(archive_path: str | Path | None) -> bytes | None:
     """The bytes an archive_path names, a file of their own or a pack member; None when they are gone or cut short."""
     if not archive_path:
         return None
-    if (m := REFERENCE.match(str(archive_path))) is None:
+    if (member := pack_member(archive_path)) is None:
         path = Path(archive_path)
         return path.read_bytes() if path.is_file() else None
-    offset, length = int(m[2]), int(m[3])
+    pack, offset, length = member
     try:
-        with open(m[1], "rb") as fh:
+        with open(pack, "rb") as fh:
             fh.seek(offset)
             data = fh.read(length)
     except (FileNotFoundError, IsADirectoryError):
@@ -209,22 +215,20 @@ def archived_bytes(archive_path: str | Path | None) -> bytes | None:
 
 def archived_size(archive_path: str | Path) -> int:
     """The size of the archived bytes without reading them."""
-    if (m := REFERENCE.match(str(archive_path))) is None:
-        return Path(archive_path).stat().st_size
-    return int(m[3])
+    member = pack_member(archive_path)
+    return Path(archive_path).stat().st_size if member is None else member[2]
 
 
 def archive_file_of(archive_path: str | Path) -> Path:
     """The file that holds the archived bytes: their own, or their pack."""
-    m = REFERENCE.match(str(archive_path))
-    return Path(m[1] if m else archive_path)
+    member = pack_member(archive_path)
+    return Path(archive_path) if member is None else member[0]
 
 
 def archived_name(archive_path: str | Path) -> str:
     """A name for the archived bytes without an extension (a reader finds the format from the bytes)."""
-    if (m := REFERENCE.match(str(archive_path))) is None:
-        return Path(archive_path).name
-    return f"{Path(m[1]).stem}-{m[2]}"
+    member = pack_member(archive_path)
+    return Path(archive_path).name if member is None else f"{member[0].stem}-{member[1]}"
 
 
 def pack_members(pack: Path) -> Iterator[tuple[str, int, int]]:
@@ -243,6 +247,19 @@ def pack_members(pack: Path) -> Iterator[tuple[str, int, int]]:
                 raise ValueError(f"{pack}: member {m[1].decode()[:12]}… cut short")
             yield m[1].decode(), offset, length
             at = offset + length
+
+
+def pack_mismatch(pack: Path) -> str | None:
+    """What is wrong with a pack, read once: a member cut short or not where its header says, or one whose bytes do
+    not hash to the name it is listed by; None when every member is sound."""
+    data = Path(pack).read_bytes()
+    try:
+        for sha, offset, length in pack_members(pack):
+            if hashlib.sha256(data[offset:offset + length]).hexdigest() != sha:
+                return f"{pack.name}: member {sha[:12]}… does not hash to its name"
+    except ValueError as exc:
+        return str(exc)
+    return None
 
 
 def archive_contents(archive_dir: Path) -> Iterator[tuple[str, str]]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import JSON, Date, DateTime, Engine, Integer, delete, select, text
 
-from tasks.intake.archive import PACKS, REFERENCE, archived_bytes, pack_members
+from tasks.intake.archive import PACKS, pack_member, pack_mismatch
 from warehouse.db import now
 from warehouse.models import Base
 
@@ -118,26 +118,18 @@ def verify_backup(folder: Path) -> dict:
         if got != sha:
             raise BackupMismatch(f"{name}: SHA-256 {got[:12]}… does not match the manifest's {sha[:12]}…")
         if name.startswith(f"archive/{PACKS}/"):
-            try:
-                for sha, offset, length in pack_members(folder / name):
-                    if archived_sha256(f"{folder / name}#{offset}+{length}") != sha:
-                        raise BackupMismatch(f"{name}: member {sha[:12]}… does not hash to its name")
-            except ValueError as exc:
-                raise BackupMismatch(str(exc)) from None
+            if wrong := pack_mismatch(folder / name):
+                raise BackupMismatch(wrong)
         elif name.startswith("archive/") and Path(name).name != got:
             raise BackupMismatch(f"{name}: its bytes do not hash to its name")
     return manifest
 
 
-def archived_sha256(archive_path: str) -> str | None:
-    data = archived_bytes(archive_path)
-    return None if data is None else hashlib.sha256(data).hexdigest()
-
-
 def restored_path(archive_path: str, sha: str, archive_dir: Path) -> str:
     """Where a submission's bytes are kept once restored into `archive_dir`: the same pack member, or their own file."""
-    if m := REFERENCE.match(archive_path):
-        return f"{archive_dir / PACKS / Path(m[1]).name}#{m[2]}+{m[3]}"
+    if member := pack_member(archive_path):
+        pack, offset, length = member
+        return f"{archive_dir / PACKS / pack.name}#{offset}+{length}"
     return str(archive_dir / sha[:2] / sha)
 
 
