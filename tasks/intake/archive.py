@@ -163,7 +163,7 @@ def write_pack(members: list[tuple[str, bytes]], archive_dir: Path) -> dict[str,
     for sha, data in members:
         head = b"baocao-archive %s %d\n" % (sha.encode(), len(data))
         offset += len(head)
-        refs[sha] = f"{target}#{offset}+{len(data)}"
+        refs[sha] = member_path(target, offset, len(data))
         parts += (head, data)
         offset += len(data)
     if not target.exists():
@@ -188,6 +188,11 @@ def sync_folder(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def member_path(pack: Path, offset: int, length: int) -> str:
+    """The archive_path of a pack member, as pack_member reads it back."""
+    return f"{pack}#{offset}+{length}"
 
 
 def pack_member(archive_path: str | Path) -> tuple[Path, int, int] | None:
@@ -262,16 +267,22 @@ def pack_mismatch(pack: Path) -> str | None:
     return None
 
 
+def archive_files(archive_dir: Path) -> tuple[list[Path], list[Path]]:
+    """The archive's files on their own (named by their hash) and its packs, sorted; partial files left out."""
+    archive_dir = Path(archive_dir)
+    alone = sorted(p for p in archive_dir.glob("??/*") if p.is_file() and len(p.name) == 64)
+    return alone, sorted(p for p in archive_dir.glob(f"{PACKS}/*.pack") if p.is_file())
+
+
 def archive_contents(archive_dir: Path) -> Iterator[tuple[str, str]]:
     """(sha256, archive_path) of every file the archive keeps, on its own or in a pack, partial files left out;
     bytes kept twice (a batch redone after a crash packs its files again) come once each way they are kept."""
-    archive_dir = Path(archive_dir)
-    for path in sorted(archive_dir.glob("??/*")):
-        if path.is_file() and len(path.name) == 64:
-            yield path.name, str(path)
-    for pack in sorted(archive_dir.glob(f"{PACKS}/*.pack")):
+    alone, packs = archive_files(archive_dir)
+    for path in alone:
+        yield path.name, str(path)
+    for pack in packs:
         for sha, offset, length in pack_members(pack):
-            yield sha, f"{pack}#{offset}+{length}"
+            yield sha, member_path(pack, offset, length)
 
 
 def archived_shas(archive_dir: Path) -> set[str]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import JSON, Date, DateTime, Engine, Integer, delete, select, text
 
-from tasks.intake.archive import PACKS, pack_member, pack_mismatch
+from tasks.intake.archive import PACKS, archive_files, member_path, pack_member, pack_mismatch
 from warehouse.db import now
 from warehouse.models import Base
 
@@ -85,8 +85,7 @@ def backup_warehouse(engine: Engine, archive_dir: Path, out: Path) -> dict:
             tables.append({"table": table.name, "rows": count})
     archive_dir = Path(archive_dir)
     if archive_dir.is_dir():  # files on their own (named by their hash) and packs; partial files stay behind
-        kept = [*archive_dir.glob("??/*"), *archive_dir.glob(f"{PACKS}/*.pack")]
-        for source in sorted(p for p in kept if p.is_file() and (len(p.name) == 64 or p.suffix == ".pack")):
+        for source in [path for kind in archive_files(archive_dir) for path in kind]:
             target = out / "archive" / source.parent.name / source.name
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(source, target)
@@ -129,7 +128,7 @@ def restored_path(archive_path: str, sha: str, archive_dir: Path) -> str:
     """Where a submission's bytes are kept once restored into `archive_dir`: the same pack member, or their own file."""
     if member := pack_member(archive_path):
         pack, offset, length = member
-        return f"{archive_dir / PACKS / pack.name}#{offset}+{length}"
+        return member_path(archive_dir / PACKS / pack.name, offset, length)
     return str(archive_dir / sha[:2] / sha)
 
 
