@@ -20,7 +20,7 @@ from tasks.load.submissions import FileOutcome
 from tasks.review.runs import finish_run, start_run
 from tasks.workers import start_readers
 from warehouse import queries
-from warehouse.db import engine_for, upgrade
+from warehouse.db import engine_for, now, upgrade
 
 
 # batches taken in at once: the one being loaded here, and the next, read and checked in its worker meanwhile. With
@@ -54,6 +54,7 @@ def nightly_ingest(inbox: str | None = None, trigger: str = "manual") -> dict:
     start_readers()
     upgrade(settings.warehouse_url)
     engine = engine_for(settings.warehouse_url)
+    since = now()  # the reports loaded from here on are what this run's checkpoint looks at
     run_id = start_run(engine, "nightly-ingest", trigger_of(trigger), {"inbox": inbox}, flow_run_id=str(flow_run.id))
     swept = sweep_archive(settings.archive_dir)
     if swept:
@@ -89,7 +90,8 @@ def nightly_ingest(inbox: str | None = None, trigger: str = "manual") -> dict:
                     extra=progress_extra(done=done, stage=f"batch {min(number + 1, len(chunks))} of {len(chunks)}"))
     summary = finish_run(engine, run_id, outcomes)
     logger.info("review: warehouse checks, failure queue, report", extra=progress_extra(stage="review"))
-    review_after_load(settings.warehouse_url, changed=summary["loaded"] + summary["flagged"] + summary["quarantined"] > 0)
+    review_after_load(settings.warehouse_url, changed=summary["loaded"] + summary["flagged"] + summary["quarantined"] > 0,
+                      since=since)
     publish_artifacts(summary, outcomes, "nightly-ingest")
     notify_stewards(settings.warehouse_url, run_id, loaded=summary["loaded"] + summary["flagged"] > 0)
     logger.info(summary_line(summary))

@@ -12,7 +12,7 @@ from flows.summary import progress_extra, summary_line
 from tasks.batch import rerun_period_rows
 from tasks.load.submissions import FileOutcome
 from tasks.review.runs import finish_run, start_run
-from warehouse.db import engine_for, upgrade
+from warehouse.db import engine_for, now, upgrade
 
 
 def rerun_period_plain(warehouse_url: str, period: str, unit: str | None = None, run_id: str | None = None) -> list[FileOutcome]:
@@ -42,6 +42,7 @@ def rerun_period(period: str, unit: str | None = None) -> dict:
     settings = load_settings()
     upgrade(settings.warehouse_url)
     engine = engine_for(settings.warehouse_url)
+    since = now()  # the period's reports, reloaded from here on, are what this run's checkpoint looks at
     run_id = start_run(engine, "rerun-period", trigger_of("rerun"), {"period": period, "unit": unit},
                        flow_run_id=str(flow_run.id))
     get_run_logger().info("rerun of %s%s: reprocessing its current submissions", period,
@@ -50,7 +51,7 @@ def rerun_period(period: str, unit: str | None = None) -> dict:
     summary = finish_run(engine, run_id, outcomes)
     get_run_logger().info("review: warehouse checks, failure queue, report",
                           extra=progress_extra(total=len(outcomes), done=len(outcomes), stage="review"))
-    review_after_load(settings.warehouse_url)
+    review_after_load(settings.warehouse_url, since=since)
     publish_artifacts(summary, outcomes, "rerun-period")
     get_run_logger().info(summary_line(summary, "rerun", "submission"))
     return summary

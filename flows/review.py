@@ -4,6 +4,7 @@ The checkpoint runs in great-expectations' own process (or the review worker) wh
 date with the run's findings and writes the report's periods; the report's warehouse section waits for it."""
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from prefect import get_run_logger, task
@@ -37,16 +38,17 @@ def prepare_review() -> None:
 
 
 @task(name="check-expectations", cache_policy=NO_CACHE)
-def expectations(warehouse_url: str, datadocs: str) -> dict:
-    """The great-expectations checkpoint on the warehouse, in the review worker when one serves this server, else in a
-    process of its own; its results join the failure queue (the queue's counts for them are returned)."""
+def expectations(warehouse_url: str, datadocs: str, since: str | None = None) -> dict:
+    """The great-expectations checkpoint on the warehouse (the reports loaded since `since`, the run's start, ISO
+    time), in the review worker when one serves this server, else in a process of its own; its results join the
+    failure queue (the queue's counts for them are returned)."""
     checked = False
     if on_review_worker():
-        checked = review_worker.check_on_worker(warehouse_url, datadocs)
+        checked = review_worker.check_on_worker(warehouse_url, datadocs, since)
         if not checked:
             get_run_logger().warning("the review worker went away during the checkpoint: checking the warehouse here")
     if not checked:
-        run_checkpoint(warehouse_url, Path(datadocs))
+        run_checkpoint(warehouse_url, Path(datadocs), datetime.fromisoformat(since) if since else None)
     return sync_queue(warehouse_url, scope="expectations")
 
 
@@ -66,9 +68,11 @@ def report(warehouse_url: str, report_dir: str, checkpoint: PrefectFuture | None
     return str(index)
 
 
-def review_after_load(warehouse_url: str | None = None, report_dir: str | None = None, changed: bool = True) -> str:
+def review_after_load(warehouse_url: str | None = None, report_dir: str | None = None, changed: bool = True,
+                      since: datetime | None = None) -> str:
     """After a load or rerun: checkpoint, queue, report. A night that loaded nothing only syncs the queue (expired
-    waivers reopen): the checkpoint and the report would say what they said yesterday."""
+    waivers reopen): the checkpoint and the report would say what they said yesterday. `since`: the run's start; the
+    checkpoint looks at the reports loaded since then and keeps what it found in the others."""
     from tasks.workers import stop_readers
 
     stop_readers()  # the files are read: the readers' forkserver would hold ~90 MiB through the review
@@ -82,7 +86,7 @@ def review_after_load(warehouse_url: str | None = None, report_dir: str | None =
     # the checkpoint in a thread of this run, which waits for great-expectations' process (or the review worker)
     # while this thread syncs the findings and writes the periods: two cores, not one (N = 5 000, the review after
     # the load: checkpoint, then queue and report, 2.5-2.6 s; side by side 2.0-2.3 s)
-    checking = expectations.submit(url, str(out / "datadocs"))
+    checking = expectations.submit(url, str(out / "datadocs"), since.isoformat() if since else None)
     failure_queue(url, scope="findings")
     # quoted: handed as it is, for the report to wait on before its warehouse section, not before it starts
     return report(url, str(out), quote(checking))

@@ -25,11 +25,14 @@ ALIVE_EVERY_S = 5.0
 
 
 @task(name="warehouse-checkpoint", cache_policy=NO_CACHE, retries=0)
-def warehouse_checkpoint(warehouse_url: str, datadocs: str) -> None:
-    """The great-expectations checkpoint on the warehouse, in the review worker (great-expectations imported there)."""
+def warehouse_checkpoint(warehouse_url: str, datadocs: str, since: str | None = None) -> None:
+    """The great-expectations checkpoint on the warehouse (the reports loaded since `since`, ISO time, when given), in
+    the review worker (great-expectations imported there)."""
+    from datetime import datetime
+
     from tasks.review.steward import check_expectations
 
-    check_expectations(warehouse_url, Path(datadocs))
+    check_expectations(warehouse_url, Path(datadocs), datetime.fromisoformat(since) if since else None)
 
 
 def serving() -> bool:
@@ -50,14 +53,14 @@ def serving() -> bool:
         return False
 
 
-def check_on_worker(warehouse_url: str, datadocs: str) -> bool:
+def check_on_worker(warehouse_url: str, datadocs: str, since: str | None = None) -> bool:
     """Hand the checkpoint to the review worker and wait for it. True when it ran there (a failure raises), False
     when the worker went away before it finished (the caller runs it itself)."""
     from tasks.review.checkpoint import CheckpointFailed
 
     # handed over from an empty context: Prefect would pickle the flow run's context with the parameters, and a
     # served run's flow lives in a module the worker cannot import ('rerun', loaded from its entrypoint's file)
-    future = contextvars.Context().run(warehouse_checkpoint.delay, warehouse_url, datadocs)
+    future = contextvars.Context().run(warehouse_checkpoint.delay, warehouse_url, datadocs, since)
     while True:
         future.wait(timeout=ALIVE_EVERY_S)
         state = future.state

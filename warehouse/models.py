@@ -139,7 +139,7 @@ class Submission(Base):
     # the years its figures (facts with an indicator and a value) cover, "2021 2022"; "" for none (0008)
     years: Mapped[str | None] = mapped_column(String(200))
     received_at: Mapped[datetime] = mapped_column(DateTime)
-    loaded_at: Mapped[datetime] = mapped_column(DateTime)
+    loaded_at: Mapped[datetime] = mapped_column(DateTime, index=True)  # a run's checkpoint finds its reports by it
     run_id: Mapped[str | None] = mapped_column(String(36))
     errors: Mapped[int] = mapped_column(Integer, default=0)
     warnings: Mapped[int] = mapped_column(Integer, default=0)
@@ -255,11 +255,15 @@ class FailureEvent(Base):
 
 
 class ExpectationFinding(Base):
-    """One row per failed warehouse expectation in the latest checkpoint (replaced by each checkpoint)."""
+    """One row per failed warehouse expectation and report it failed for (submission_id; NULL: the warehouse as a
+    whole), as the latest checkpoint that looked at that report found it."""
 
     __tablename__ = "expectation_findings"
     id: Mapped[RowId]
     checked_at: Mapped[datetime] = mapped_column(DateTime)
+    # no foreign key: a report superseded or deleted keeps no failure in the queue (it tracks current reports only),
+    # and the checkpoint that next looks at the warehouse as a whole clears it
+    submission_id: Mapped[str | None] = mapped_column(String(64), index=True)
     asset: Mapped[str] = mapped_column(String(80))
     expectation: Mapped[str] = mapped_column(String(120))
     column_name: Mapped[str | None] = mapped_column(String(80))

@@ -5,7 +5,7 @@ as soon as it knows (`start_checkpoint`): the import happens on the other core w
 loaded, and the memory leaves with the process once the checkpoint is done. `run_checkpoint` hands it the
 warehouse and waits; without a started process it starts one then (a rerun, the `report` command).
 
-The process reads one JSON line on stdin ({"warehouse_url", "datadocs"}), runs the checkpoint and writes one JSON
+The process reads one JSON line on stdin ({"warehouse_url", "datadocs", "since"}), runs the checkpoint and writes one JSON
 line ({"ok": true} or {"ok": false, "error": traceback}) on the descriptor stdout had; its own prints and logs go
 to stderr. Stdin closed without a line (the run loaded nothing after all, or died): it exits.
 """
@@ -17,6 +17,7 @@ import os
 import subprocess
 import sys
 import traceback
+from datetime import datetime
 from pathlib import Path
 
 _ROOT = Path(__file__).resolve().parents[2]  # the folder `tasks` is imported from
@@ -63,13 +64,14 @@ def _end(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
-def run_checkpoint(warehouse_url: str, datadocs: Path) -> None:
-    """Run the checkpoint over the warehouse in the started process (or a new one) and wait for its answer, not for
-    the process to end."""
+def run_checkpoint(warehouse_url: str, datadocs: Path, since: datetime | None = None) -> None:
+    """Run the checkpoint over the warehouse (the reports loaded since `since`, when given) in the started process
+    (or a new one) and wait for its answer, not for the process to end."""
     global _waiting
     _forget_ended()
     proc, _waiting = (_waiting if _waiting is not None and _waiting.poll() is None else _spawn()), None
-    ask = json.dumps({"warehouse_url": warehouse_url, "datadocs": str(datadocs)})
+    ask = json.dumps({"warehouse_url": warehouse_url, "datadocs": str(datadocs),
+                      "since": since.isoformat() if since else None})
     try:
         proc.stdin.write(ask + "\n")
         proc.stdin.close()
@@ -106,7 +108,8 @@ def main() -> None:
         return
     ask = json.loads(line)
     try:
-        check_expectations(ask["warehouse_url"], Path(ask["datadocs"]))
+        since = ask.get("since")
+        check_expectations(ask["warehouse_url"], Path(ask["datadocs"]), datetime.fromisoformat(since) if since else None)
         answer.write(json.dumps({"ok": True}) + "\n")
     except Exception:  # noqa: BLE001 - the caller raises it, with this traceback
         answer.write(json.dumps({"ok": False, "error": traceback.format_exc()}) + "\n")

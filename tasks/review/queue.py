@@ -68,15 +68,28 @@ def current_failures(conn: Connection, scopes: tuple[str, ...] = SCOPES) -> dict
         unit = r["unit_code"] or r["unit_name"] or f"file:{r['file']}"
         key = (r["rule"], unit, r["program"], r["period"], r["form"], r["group_no"], r["label"], r["year"], r["measure"])
         raw.append((key, values))
-    checked = conn.execute(select(ExpectationFinding.__table__).order_by(ExpectationFinding.id)).mappings() \
-        if "expectations" in scopes else ()
+    # the checkpoint's failures: the warehouse's own (no report), and each report's as long as it is current, under
+    # its unit and period like its findings (a report superseded since leaves the queue with them)
+    checked = conn.execute(
+        select(ExpectationFinding.__table__, Submission.unit_code, Submission.unit_name, Submission.program,
+               Submission.period, Submission.source.label("file"))
+        .outerjoin(Submission, Submission.id == ExpectationFinding.submission_id)
+        .where(ExpectationFinding.submission_id.is_(None)
+               | or_(Submission.is_current.is_(True), Submission.status == "quarantined"))
+        .order_by(ExpectationFinding.id)).mappings() if "expectations" in scopes else ()
     for e in checked:
         values = {k: None for k in TRACKED} | {
             "rule": "expectation", "severity": e["severity"], "form": e["asset"], "label": e["expectation"],
             "measure": e["column_name"], "expected": e["expected"], "actual": e["actual"],
             "message_vi": e["message_vi"], "message_en": e["message_en"], "file": "warehouse",
         }
-        raw.append((("expectation", None, None, None, e["asset"], None, e["expectation"], None, e["column_name"]), values))
+        unit = None
+        if e["submission_id"] is not None:
+            values |= {"submission_id": e["submission_id"], "unit_code": e["unit_code"], "unit_name": e["unit_name"],
+                       "program": e["program"], "period": e["period"], "file": e["file"]}
+            unit = e["unit_code"] or e["unit_name"] or f"file:{e['file']}"
+        raw.append((("expectation", unit, values["program"], values["period"], e["asset"], None, e["expectation"],
+                     None, e["column_name"]), values))
     counts: dict[tuple, int] = {}
     for key, _ in raw:
         counts[key] = counts.get(key, 0) + 1

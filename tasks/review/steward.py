@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from tasks.review.queue import sync_failures
@@ -9,12 +10,13 @@ from tasks.review.report import write_report
 from warehouse.db import engine_for, upgrade
 
 
-def check_expectations(warehouse_url: str, datadocs: Path) -> None:
-    """Run the GX checkpoint; its Data Docs go to `datadocs` (great-expectations is imported only here)."""
+def check_expectations(warehouse_url: str, datadocs: Path, since: datetime | None = None) -> None:
+    """Run the GX checkpoint (on the reports loaded since `since`, a run's start, when given); its Data Docs go to
+    `datadocs` (great-expectations is imported only here)."""
     from tasks.review.expectations import check_warehouse
 
     upgrade(warehouse_url)
-    check_warehouse(warehouse_url, datadocs)
+    check_warehouse(warehouse_url, datadocs, since)
 
 
 def sync_queue(warehouse_url: str, scope: str | None = None) -> dict:

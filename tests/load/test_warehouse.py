@@ -79,7 +79,7 @@ def test_alembic_upgrade_head_then_downgrade_on_an_empty_database(kind, request)
     names = inspect(engine)
     assert TABLES <= set(names.get_table_names())
     assert VIEWS <= set(names.get_view_names())
-    assert rows(url, "SELECT version_num FROM alembic_version") == [("0008",)]
+    assert rows(url, "SELECT version_num FROM alembic_version") == [("0009",)]
     # facts carry one index by submission, the unique cell key that starts with it (0006 dropped the other)
     assert {i["name"] for i in names.get_indexes("facts")} - {"uq_facts_cell"} == {"ix_facts_lookup"}  # PG lists it
     assert [c["column_names"] for c in names.get_unique_constraints("facts")] == [["submission_id", "source", "measure"]]
