@@ -11,7 +11,7 @@ from config.settings import load_settings
 from flows.fanout import batch_deployment, fan_out
 from flows.notices import notify_stewards
 from flows.stages import discover_submissions, load_when_read, read_ahead, take_in
-from flows.review import prepare_review, review_after_load
+from flows.review import prepare_review, review_after_load, review_since
 from flows.shared import publish_artifacts, trigger_of
 from flows.summary import progress_extra, summary_line
 from tasks.batch import batches
@@ -20,7 +20,7 @@ from tasks.load.submissions import FileOutcome
 from tasks.review.runs import finish_run, start_run
 from tasks.workers import start_readers
 from warehouse import queries
-from warehouse.db import engine_for, now, upgrade
+from warehouse.db import engine_for, upgrade
 
 
 # batches taken in at once: the one being loaded here, and the next, read and checked in its worker meanwhile. With
@@ -54,7 +54,7 @@ def nightly_ingest(inbox: str | None = None, trigger: str = "manual") -> dict:
     start_readers()
     upgrade(settings.warehouse_url)
     engine = engine_for(settings.warehouse_url)
-    since = now()  # the reports loaded from here on are what this run's checkpoint looks at
+    since = review_since()  # the reports loaded from here on are what this run's checkpoint looks at
     run_id = start_run(engine, "nightly-ingest", trigger_of(trigger), {"inbox": inbox}, flow_run_id=str(flow_run.id))
     swept = sweep_archive(settings.archive_dir)
     if swept:

@@ -7,12 +7,12 @@ from prefect.runtime import flow_run
 from config.settings import load_settings
 from contracts.period import checked_period
 from flows.shared import IO_RETRIES, publish_artifacts, trigger_of
-from flows.review import prepare_review, review_after_load
+from flows.review import prepare_review, review_after_load, review_since
 from flows.summary import progress_extra, summary_line
 from tasks.batch import rerun_period_rows
 from tasks.load.submissions import FileOutcome
 from tasks.review.runs import finish_run, start_run
-from warehouse.db import engine_for, now, upgrade
+from warehouse.db import engine_for, upgrade
 
 
 def rerun_period_plain(warehouse_url: str, period: str, unit: str | None = None, run_id: str | None = None) -> list[FileOutcome]:
@@ -42,7 +42,7 @@ def rerun_period(period: str, unit: str | None = None) -> dict:
     settings = load_settings()
     upgrade(settings.warehouse_url)
     engine = engine_for(settings.warehouse_url)
-    since = now()  # the period's reports, reloaded from here on, are what this run's checkpoint looks at
+    since = review_since()  # the period's reports, reloaded from here on, are what this run's checkpoint looks at
     run_id = start_run(engine, "rerun-period", trigger_of("rerun"), {"period": period, "unit": unit},
                        flow_run_id=str(flow_run.id))
     get_run_logger().info("rerun of %s%s: reprocessing its current submissions", period,

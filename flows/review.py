@@ -4,7 +4,7 @@ The checkpoint runs in great-expectations' own process (or the review worker) wh
 date with the run's findings and writes the report's periods; the report's warehouse section waits for it."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from prefect import get_run_logger, task
@@ -28,6 +28,18 @@ def on_review_worker() -> bool:
     if run not in _worker_serving:
         _worker_serving[run] = review_worker.serving()
     return _worker_serving[run]
+
+
+CLOCK_MARGIN = timedelta(minutes=5)
+
+
+def review_since() -> datetime:
+    """What a run that starts now passes its review as `since`: now, less a margin for the clocks of the machines
+    whose workers load its batches (a report written by a worker whose clock is a little behind still counts as
+    this run's). Taking in a few reports of an earlier run costs their check again, never a wrong answer."""
+    from warehouse.db import now
+
+    return now() - CLOCK_MARGIN
 
 
 def prepare_review() -> None:
