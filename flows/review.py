@@ -30,7 +30,7 @@ def on_review_worker() -> bool:
     return _worker_serving[run]
 
 
-CLOCK_MARGIN = timedelta(minutes=5)
+CLOCK_MARGIN = timedelta(minutes=1)  # NTP keeps machines within a second of each other
 
 
 def review_since() -> datetime:
