@@ -130,3 +130,29 @@ def test_failures_stored_before_they_were_told_by_report_make_the_next_checkpoin
     assert check_warehouse(sqlite_url, since=now())["since"] is None
     assert all(sid is not None for _, sid, _ in stored(sqlite_url))
     assert check_warehouse(sqlite_url, since=now())["since"] is not None  # from now on, by report
+
+
+def test_a_rerun_of_one_unit_is_checked_and_the_other_reports_are_kept(sqlite_url, tmp_path):
+    """A rerun reloads its reports (loaded_at moves): the checkpoint that follows it looks at them and keeps what it
+    found in the others, even a fact planted since into one of those, which it does not look at."""
+    from tasks.batch import rerun_period_rows
+
+    load_inbox(sqlite_url, INBOX, tmp_path / "archive")
+    check_warehouse(sqlite_url)
+    seed, sin_ho = submission_of(sqlite_url, SEED_NAME), submission_of(sqlite_url, "sin_ho_2020.txt")
+    engine = engine_for(sqlite_url)
+    with engine.connect() as conn:
+        unit, period = conn.execute(select(Submission.unit_code, Submission.period).where(Submission.id == seed)).one()
+        checked = dict(conn.execute(select(ExpectationFinding.submission_id, ExpectationFinding.checked_at)).all())
+    assert set(checked) == {seed}  # the seed's unpaired plan
+    plant(sqlite_url, sin_ho, value=-5.0, raw="-5")  # into a report the rerun does not reload
+
+    since = now()
+    outcomes = rerun_period_rows(engine, period, unit)
+    assert [o.sha256 for o in outcomes] == [seed]
+    night = check_warehouse(sqlite_url, since=since)
+    assert night["since"] == since and "facts_non_negative" not in night["failed"]
+    with engine.connect() as conn:
+        again = dict(conn.execute(select(ExpectationFinding.submission_id, ExpectationFinding.checked_at)).all())
+    assert set(again) == {seed} and again[seed] > checked[seed]  # the seed checked again; sin_ho not looked at
+    assert ("facts_non_negative", sin_ho, "1 unexpected") in (check_warehouse(sqlite_url) and stored(sqlite_url))
