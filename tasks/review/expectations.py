@@ -17,7 +17,7 @@ from config.catalog import load_forms
 from config.files import read_yaml
 from sqlalchemy import Engine, delete, func, insert, select
 
-from config.messages import finding
+from config.messages import finding, templates
 from warehouse.db import now
 from warehouse.db import engine_for
 from warehouse.models import ExpectationFinding, Submission
@@ -145,8 +145,9 @@ def check_warehouse(warehouse_url: str, docs_dir: Path | None = None, since: dat
 
     `since`: a run's start. The checkpoint then looks at the reports loaded since (a night's new files, a rerun's or a
     rebuild's period) and keeps what earlier checkpoints found in the others, whose rows have not changed: a night's
-    review grows with the night, not with the years the warehouse holds. It looks at everything when that is what
-    the reports loaded since are (a first night), or when the stored failures predate the per-report ones.
+    review grows with the night, not with the years the warehouse holds. It looks at everything when the reports
+    loaded since are half the warehouse or more (a first night), or when the stored failures predate the per-report
+    ones (scope_of).
 
     The Data Docs are built from the stored results once the checkpoint has run (context.build_data_docs, 0.3 s
     at N = 5 000), not by an UpdateDataDocsAction inside it, which cost ~3 s more for the same pages."""
@@ -316,11 +317,11 @@ def expectation_finding(result: CheckResult, submission_id: str | None = None, u
     count = result.unexpected if submission_id is None else unexpected
     unexpected = "?" if count is None else str(count)
     sample = result.error or _sample(result.sample if submission_id is None else sample)
-    here_vi, here_en = ("", "") if submission_id is None else (" ở báo cáo này", " for this report")
+    here = {"vi": "", "en": ""} if submission_id is None else templates()["expectation_here"]
     f = finding("expectation", severity=severity, expected=c.requirement,
                 actual=f"{unexpected} unexpected" if result.error is None else f"error: {result.error}"[:120],
                 check_vi=c.vi, check_en=c.en, asset=c.asset, unexpected=unexpected, sample=sample,
-                fix_vi=c.fix_vi, fix_en=c.fix_en, here_vi=here_vi, here_en=here_en)
+                fix_vi=c.fix_vi, fix_en=c.fix_en, here_vi=here["vi"], here_en=here["en"])
     column = dict(c.kwargs).get("column")
     return {"asset": c.asset, "expectation": c.name, "column_name": column, "severity": f.severity,
             "expected": f.expected, "actual": f.actual, "message_vi": f.message_vi, "message_en": f.message_en,
