@@ -22,6 +22,22 @@ def load_inbox(url: str, inbox: Path, archive: Path) -> list:
     return outcomes
 
 
+def plant_fact(url: str, submission: str | None = None, **values) -> None:
+    """A fact the pipeline would never write, straight into the warehouse: a copy of one of the submission's facts
+    (any submission's when None) with `values` in place of its own."""
+    from sqlalchemy import insert, select
+
+    from warehouse.models import Fact
+
+    with engine_for(url).begin() as conn:
+        query = select(Fact.__table__).limit(1)
+        if submission is not None:
+            query = query.where(Fact.submission_id == submission)
+        row = dict(conn.execute(query).mappings().one())
+        row.pop("id")
+        conn.execute(insert(Fact.__table__).values(**row | values))
+
+
 def edit_lines(text: str, line: int, cells: dict[int, str]) -> str:
     """The same text with some tab-separated cells of one (1-based) line replaced."""
     lines = text.split("\n")

@@ -2,23 +2,19 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from tasks.review.expectations import COMPLETENESS, INTEGRITY, check_warehouse
 from tasks.review.queue import list_failures, sync_failures
 from warehouse.db import engine_for
 from warehouse.models import ExpectationFinding, Fact
 
-from tests.steward_setup import INBOX, load_inbox
+from tests.steward_setup import INBOX, load_inbox, plant_fact
 
 
 def plant_negative_fact(url: str) -> None:
     """A fact the pipeline would never write: a copy of a real one with value -5, straight into the warehouse."""
-    engine = engine_for(url)
-    with engine.begin() as conn:
-        row = dict(conn.execute(select(Fact.__table__).limit(1)).mappings().one())
-        row.pop("id")
-        conn.execute(insert(Fact.__table__).values(**row | {"value": -5.0, "raw": "-5", "source": "L999:C9"}))
+    plant_fact(url, value=-5.0, raw="-5", source="L999:C9")
 
 
 def run_checkpoint_twice(url: str, tmp_path) -> None:

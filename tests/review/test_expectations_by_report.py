@@ -7,14 +7,14 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 
 from tasks.review.expectations import check_warehouse
 from tasks.review.queue import list_failures, sync_failures
 from warehouse.db import engine_for, now
 from warehouse.models import ExpectationFinding, Fact, Submission
 
-from tests.steward_setup import INBOX, SEED_NAME, load_inbox
+from tests.steward_setup import INBOX, SEED_NAME, load_inbox, plant_fact
 
 
 def stored(url: str) -> set[tuple]:
@@ -29,11 +29,8 @@ def submission_of(url: str, name: str) -> str:
 
 
 def plant(url: str, submission: str, **values) -> None:
-    """A fact the pipeline would never write: a copy of one of the report's own, with `values`, straight in."""
-    with engine_for(url).begin() as conn:
-        row = dict(conn.execute(select(Fact.__table__).where(Fact.submission_id == submission).limit(1)).mappings().one())
-        row.pop("id")
-        conn.execute(insert(Fact.__table__).values(**row | {"source": f"L9{len(values)}9:C9"} | values))
+    """A fact the pipeline would never write, in the report's own rows (its source cell one no report has)."""
+    plant_fact(url, submission, **{"source": f"L9{len(values)}9:C9"} | values)
 
 
 def two_nights(url: str, tmp_path) -> None:
