@@ -77,3 +77,34 @@ def test_a_nightly_run_shows_its_stages_as_task_runs(prefect_harness, baocao_env
         upstream = {by_id.get(i.id) for inputs in run.task_inputs.values() for i in inputs if hasattr(i, "id")}
         if run.name.startswith("load-"):
             assert "read-and-check" in upstream, (run.name, run.task_inputs)
+
+
+def test_a_second_night_checks_its_own_report_and_keeps_the_first_nights_results(prefect_harness, baocao_env,
+                                                                                    monkeypatch, tmp_path):
+    """nightly-ingest hands its start to the checkpoint: the second night, which loads one report of three, checks
+    that one and leaves what the first night's checkpoint stored for the others as it was."""
+    import shutil
+    from datetime import timedelta
+
+    from flows.nightly import nightly_ingest
+    from tests.steward_setup import INBOX, SEED_NAME
+
+    monkeypatch.setattr("flows.review.CLOCK_MARGIN", timedelta(0))  # the nights are seconds apart here, not a day
+    url = f"sqlite:///{baocao_env / 'warehouse.db'}"
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name in (SEED_NAME, "sin_ho_2020.txt"):
+        shutil.copy(INBOX / name, inbox / name)
+
+    def checked() -> dict[str, object]:
+        with engine_for(url).connect() as conn:
+            return dict(conn.execute(text("SELECT s.source, e.checked_at FROM expectation_findings e "
+                                          "JOIN submissions s ON s.id = e.submission_id")).all())
+
+    nightly_ingest(inbox=str(inbox))
+    first = checked()
+    assert list(first) == [SEED_NAME]  # the seed's unpaired plan, its report's own failure
+    shutil.copy(INBOX / "tam_duong_2020.txt", inbox / "tam_duong_2020.txt")
+    second = nightly_ingest(inbox=str(inbox))
+    assert (second["files_seen"], second["skipped"]) == (3, 2)
+    assert checked() == first  # not looked at again: a whole-warehouse checkpoint would have written it anew
