@@ -50,17 +50,17 @@ def prepare_review() -> None:
 
 
 @task(name="check-expectations", cache_policy=NO_CACHE)
-def expectations(warehouse_url: str, datadocs: str, since: str | None = None) -> dict:
-    """The great-expectations checkpoint on the warehouse (the reports loaded since `since`, the run's start, ISO
-    time), in the review worker when one serves this server, else in a process of its own; its results join the
-    failure queue (the queue's counts for them are returned)."""
+def expectations(warehouse_url: str, datadocs: str, since: datetime | None = None) -> dict:
+    """The great-expectations checkpoint on the warehouse (the reports loaded since `since`, the run's start), in the
+    review worker when one serves this server, else in a process of its own; its results join the failure queue (the
+    queue's counts for them are returned)."""
     checked = False
     if on_review_worker():
-        checked = review_worker.check_on_worker(warehouse_url, datadocs, since)
+        checked = review_worker.check_on_worker(warehouse_url, datadocs, since.isoformat() if since else None)
         if not checked:
             get_run_logger().warning("the review worker went away during the checkpoint: checking the warehouse here")
     if not checked:
-        run_checkpoint(warehouse_url, Path(datadocs), datetime.fromisoformat(since) if since else None)
+        run_checkpoint(warehouse_url, Path(datadocs), since)
     return sync_queue(warehouse_url, scope="expectations")
 
 
@@ -98,7 +98,7 @@ def review_after_load(warehouse_url: str | None = None, report_dir: str | None =
     # the checkpoint in a thread of this run, which waits for great-expectations' process (or the review worker)
     # while this thread syncs the findings and writes the periods: two cores, not one (N = 5 000, the review after
     # the load: checkpoint, then queue and report, 2.5-2.6 s; side by side 2.0-2.3 s)
-    checking = expectations.submit(url, str(out / "datadocs"), since.isoformat() if since else None)
+    checking = expectations.submit(url, str(out / "datadocs"), since)
     failure_queue(url, scope="findings")
     # quoted: handed as it is, for the report to wait on before its warehouse section, not before it starts
     return report(url, str(out), quote(checking))

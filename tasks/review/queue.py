@@ -65,8 +65,8 @@ def current_failures(conn: Connection, scopes: tuple[str, ...] = SCOPES) -> dict
     for r in rows:
         values = {k: r[k] for k in TRACKED}
         values["expected"], values["actual"] = _text(r["expected"]), _text(r["actual"])
-        unit = r["unit_code"] or r["unit_name"] or f"file:{r['file']}"
-        key = (r["rule"], unit, r["program"], r["period"], r["form"], r["group_no"], r["label"], r["year"], r["measure"])
+        key = (r["rule"], _unit_key(r), r["program"], r["period"], r["form"], r["group_no"], r["label"], r["year"],
+               r["measure"])
         raw.append((key, values))
     # the checkpoint's failures: the warehouse's own (no report), and each report's as long as it is current, under
     # its unit and period like its findings (a report superseded since leaves the queue with them)
@@ -87,7 +87,7 @@ def current_failures(conn: Connection, scopes: tuple[str, ...] = SCOPES) -> dict
         if e["submission_id"] is not None:
             values |= {"submission_id": e["submission_id"], "unit_code": e["unit_code"], "unit_name": e["unit_name"],
                        "program": e["program"], "period": e["period"], "file": e["file"]}
-            unit = e["unit_code"] or e["unit_name"] or f"file:{e['file']}"
+            unit = _unit_key(e)
         raw.append((("expectation", unit, values["program"], values["period"], e["asset"], None, e["expectation"],
                      None, e["column_name"]), values))
     counts: dict[tuple, int] = {}
@@ -99,6 +99,11 @@ def current_failures(conn: Connection, scopes: tuple[str, ...] = SCOPES) -> dict
         fid = fingerprint(*key, extra=values["source"] if counts[key] > 1 else None)
         seen.setdefault(fid, Seen(fid, values))
     return seen
+
+
+def _unit_key(row) -> str:
+    """The unit a failure's fingerprint names: its code, else its name, else the file (a quarantined one has none)."""
+    return row["unit_code"] or row["unit_name"] or f"file:{row['file']}"
 
 
 def event_row(failure_id: str, from_status: str | None, to_status: str, note: str | None, at: datetime,
