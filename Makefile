@@ -45,7 +45,7 @@ test: venv
 test-fast: venv
 	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
 
-# Not a test: ~20 min on 2 cores; writes benchmarks/RESULTS.md. BENCH_ARGS=--quick checks the script in ~3 min.
+# Not a test: ~25 min on 2 cores; writes benchmarks/RESULTS.md. BENCH_ARGS=--quick checks the script in ~3 min.
 bench: venv
 	mkdir -p var/prefect
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)

@@ -170,6 +170,21 @@ def line_fit(points: dict[int, float], lo: int, hi: int) -> tuple[float, float]:
     return points[lo] - slope * lo, slope
 
 
+def paired_ratios(results: dict, sizes: list[int], naive_sizes: list[int]) -> list[dict]:
+    """Rep by rep, the naive build's slope over ours, each from the runs of that rep alone (taken minutes apart):
+    how far the ratio of the medians moves with the machine."""
+    lo, hi, nlo, nhi = sizes[0], sizes[-1], naive_sizes[0], naive_sizes[-1]
+    ours, naive = results["baocao"], results["naive"]
+    out = []
+    for r in range(min(len(ours[lo]["runs"]), len(ours[hi]["runs"]), len(naive[nlo]["runs"]),
+                       len(naive[nhi]["runs"]))):
+        mine = (ours[hi]["runs"][r] - ours[lo]["runs"][r]) / (hi - lo)
+        theirs = (naive[nhi]["runs"][r] - naive[nlo]["runs"][r]) / (nhi - nlo)
+        out.append({"rep": r + 1, "ours_ms": mine * 1000, "naive_ms": theirs * 1000,
+                    "ratio": theirs / mine if mine > 0 else None})
+    return out
+
+
 def machine() -> dict:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor()) if Path("/proc/cpuinfo").exists() else ""
@@ -210,7 +225,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,2000,5000")
     parser.add_argument("--naive-sizes", default="200,1000")
     parser.add_argument("--reps", type=int, default=3)
-    parser.add_argument("--naive-reps", default="3,1", help="repetitions per naive size")
+    parser.add_argument("--naive-reps", default="3,3", help="repetitions per naive size, in the reps' rotation")
     parser.add_argument("--no-server", action="store_true", help="skip the fixed cost against a running server")
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, one repetition: checks the script runs")
@@ -254,8 +269,13 @@ def main() -> None:
         # machine's speed drifts by a third within the hour, and with every N = 1 000 run first and every N = 5 000
         # run last (until 2026-12-02) the drift went into the slope
         walls: dict = {n: {"runs": [], "incs": [], "rss": [], "floors": []} for n in sizes}
-        for r in range(args.reps):
-            for n in sizes:
+        # the naive build's runs in the same rotation, after ours of each rep: measured after all of ours (until
+        # 2026-12-03), its one N = 1 000 run met whatever the machine was doing ten minutes later, and the ratio of
+        # one code ranged 32-54x between two benches of one hour
+        naive_runs: dict = {n: {"runs": [], "rss": []} for n in naive_sizes}
+        naive_count = dict(zip(naive_sizes, naive_reps + [naive_reps[-1]] * len(naive_sizes)))
+        for r in range(max(args.reps, *naive_count.values())):
+            for n in sizes if r < args.reps else ():
                 inbox, got = inbox_of(corpus, work, n), walls[n]
                 var = work / f"run_{n}_{r}"
                 renv = night_env(env, var)
@@ -273,24 +293,26 @@ def main() -> None:
                 # measured run but the first of each N did, and more so the larger N.
                 log(f"N={n} rep {r + 1}: run {wall:.1f} s ({mib:.0f} MiB), nothing new {inc:.1f} s, "
                     f"floor {got['floors'][-1]:.2f} s")
+            for n in naive_sizes:
+                if r >= naive_count[n]:
+                    continue
+                var = work / f"naive_{n}_{r}"
+                var.mkdir()
+                wall, mib = measure([PY, str(ROOT / "benchmarks" / "naive.py"), "--inbox",
+                                     str(inbox_of(corpus, work, n)),
+                                     "--warehouse-url", f"sqlite:///{var / 'warehouse.db'}"], env)
+                naive_runs[n]["runs"].append(wall)
+                naive_runs[n]["rss"].append(mib)
+                log(f"naive N={n} rep {r + 1}: {wall:.1f} s ({mib:.0f} MiB)")
         for n, got in walls.items():
             results["baocao"][n] = {"runs": got["runs"], "median": statistics.median(got["runs"]),
                                     "rss_mib": max(got["rss"])}
             results["incremental"][n] = {"runs": got["incs"], "median": statistics.median(got["incs"])}
             results["floor"][n] = {"runs": got["floors"], "median": statistics.median(got["floors"])}
-
-        for n, reps in zip(naive_sizes, naive_reps + [1] * len(naive_sizes)):
-            inbox = inbox_of(corpus, work, n)
-            runs, rss = [], []
-            for r in range(reps):
-                var = work / f"naive_{n}_{r}"
-                var.mkdir()
-                wall, mib = measure([PY, str(ROOT / "benchmarks" / "naive.py"), "--inbox", str(inbox),
-                                     "--warehouse-url", f"sqlite:///{var / 'warehouse.db'}"], env)
-                runs.append(wall)
-                rss.append(mib)
-                log(f"naive N={n} rep {r + 1}: {wall:.1f} s ({mib:.0f} MiB)")
-            results["naive"][n] = {"runs": runs, "median": statistics.median(runs), "rss_mib": max(rss)}
+        for n, got in naive_runs.items():
+            results["naive"][n] = {"runs": got["runs"], "median": statistics.median(got["runs"]),
+                                   "rss_mib": max(got["rss"])}
+        results["paired"] = paired_ratios(results, sizes, naive_sizes)
 
         lo, hi = sizes[0], sizes[-1]
         fixed, marginal = line_fit({n: v["median"] for n, v in results["baocao"].items()}, lo, hi)
@@ -353,6 +375,27 @@ def render_profile(path: Path) -> str:
     flat_lines = [line for line in flat.splitlines() if line.strip()][:30]
     return "\n".join(["Call tree (frames under 2 % hidden):", "", *tree_lines, "", "Own time, top 30:", "",
                       *flat_lines])
+
+
+def _times(ratio: float | None) -> str:
+    return "n/a" if ratio is None else f"{ratio:.0f}×"
+
+
+def paired_table(paired: list[dict]) -> list[str]:
+    """The naive build's marginal cost over baocao's, rep by rep (for reference: the target is on the medians)."""
+    if not paired:
+        return []
+    ratios = sorted(p["ratio"] for p in paired if p["ratio"] is not None)
+    return [
+        "Rep by rep (each slope from that rep's two runs; for reference, the target row below uses the medians):",
+        "",
+        "| rep | baocao ms / submission | naive ms / submission | naive ÷ baocao |",
+        "|---:|---:|---:|---:|",
+        *(f"| {p['rep']} | {p['ours_ms']:.2f} | {p['naive_ms']:.1f} | {_times(p['ratio'])} |" for p in paired),
+        "",
+        *([f"Paired ratios from {ratios[0]:.0f}× to {ratios[-1]:.0f}× (median {statistics.median(ratios):.0f}×).", ""]
+          if ratios else []),
+    ]
 
 
 def render(r: dict) -> str:
@@ -423,7 +466,8 @@ def render(r: dict) -> str:
     out += [
         "",
         f"The naive build was measured at N = {' and '.join(map(str, r['naive_sizes']))} only (the issue allows it): "
-        "its marginal cost is the slope between those two sizes.",
+        "its marginal cost is the slope between those two sizes. Its runs take their turn in each rep, after "
+        "baocao's, so that both builds' medians come from the same stretch of the machine's time.",
         "",
         f"## Fixed and marginal costs (intercept and slope between N = {lo} and N = {hi})",
         "",
@@ -433,6 +477,7 @@ def render(r: dict) -> str:
         f"| baocao (ephemeral) | {fixed:.1f} | {marginal * 1000:.2f} |",
         f"| naive (N = {r['naive_sizes'][0]}..{r['naive_sizes'][-1]}) | {naive_fixed:.1f} | {naive_marginal * 1000:.1f} |",
         "",
+        *paired_table(r.get("paired", [])),
         "## Targets (ratio = figure / limit; ≤ 1 meets the target)",
         "",
         "| target | figure | limit | ratio | met |",
