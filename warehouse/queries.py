@@ -85,20 +85,40 @@ def error_findings(engine: Engine, submission_ids: list[str], limit: int = 500) 
         return [dict(r) for r in conn.execute(query).mappings().all()]
 
 
+# The distinct forms of the facts, one index probe a form (a loose index scan on ix_facts_lookup, which starts with
+# the form): a handful of probes where DISTINCT or NOT IN read every fact
+FORMS_PRESENT = text(
+    "WITH RECURSIVE present(form) AS (SELECT MIN(form) FROM facts UNION ALL "
+    "SELECT (SELECT MIN(f.form) FROM facts f WHERE f.form > present.form) FROM present WHERE present.form IS NOT NULL) "
+    "SELECT form FROM present WHERE form IS NOT NULL")
+
+
+def forms_present(conn: Connection) -> list[str]:
+    """Every form some fact is filed under, in the database's own order."""
+    return [form for form, in conn.execute(FORMS_PRESENT)]
+
+
 def uncatalogued_tables(engine: Engine, catalogued: tuple[str, ...]) -> list[dict]:
     """One row per current submission x form the catalog does not define (a table read from its own layout):
-    its facts, the form key, the first line and the table's title as the facts' label carries it."""
+    its facts, the form key, the first line and the table's title as the facts' label carries it.
+
+    The forms outside the catalog are found first (forms_present), then only their facts are read: with
+    `form NOT IN (catalogued)` the databases read every fact of every current report for a section that is
+    usually empty (N = 5 000 on SQLite, 344 000 facts: 0.09-0.10 s a report written, against 0.2 ms)."""
     from sqlalchemy import func
 
     from warehouse.models import Fact
 
-    query = (
-        select(Submission.id.label("submission_id"), Submission.source, Submission.unit_name, Fact.form,
-               func.count(Fact.id).label("facts"), func.min(Fact.line).label("first_line"))
-        .join(Fact, Fact.submission_id == Submission.id)
-        .where(Submission.is_current.is_(True), Fact.form.not_in(catalogued))
-        .group_by(Submission.id, Submission.source, Submission.unit_name, Fact.form)
-    )
     with engine.connect() as conn:
+        outside = [form for form in forms_present(conn) if form not in catalogued]
+        if not outside:
+            return []
+        query = (
+            select(Submission.id.label("submission_id"), Submission.source, Submission.unit_name, Fact.form,
+                   func.count(Fact.id).label("facts"), func.min(Fact.line).label("first_line"))
+            .join(Fact, Fact.submission_id == Submission.id)
+            .where(Submission.is_current.is_(True), Fact.form.in_(outside))
+            .group_by(Submission.id, Submission.source, Submission.unit_name, Fact.form)
+        )
         rows = [dict(r._mapping) for r in conn.execute(query)]
     return sorted(rows, key=lambda r: (r["source"], r["form"]))
