@@ -58,7 +58,8 @@ def asset_queries(since: datetime | None = None) -> dict[str, str | None]:
 
     `since`: only the reports loaded (or reloaded by a rerun or a rebuild) at or after this time, and their facts,
     which are reached from their submissions through the facts' (submission_id, ...) index, not by scanning every
-    fact; the orphan rows' asset (`references`) looks at the whole warehouse either way.
+    fact; the orphan rows' asset (`references`, a row per report id a fact or finding names) looks at the whole
+    warehouse either way.
 
     `f.form || '' IN (...)`: nearly every fact is of a catalogued form, so looking them up through ix_facts_lookup
     (what SQLite chose for a plain `f.form IN`) visits the table row by row; the expression makes it scan the table
@@ -100,11 +101,15 @@ def asset_queries(since: datetime | None = None) -> dict[str, str | None]:
             "<> SUM(CASE WHEN f.measure = 'actual' THEN 1 ELSE 0 END)) AS u) AS unpaired "
             f"FROM submissions s WHERE s.is_current = TRUE AND s.status <> 'quarantined'{loaded}"
         ),
+        # one row per report a child table names, with that report if the warehouse holds it: the ids come from the
+        # child tables' submission indexes, and only each distinct id is looked up (a row per fact looked up each of
+        # 346 983 rows, 0.10-0.15 s a pass at N = 5 000, three passes a checkpoint; 0.023 s now)
+        # (`orphan`: the id when it is not, which the failure's sample then shows)
         "references": (
-            "SELECT 'facts' AS child, CAST(f.id AS VARCHAR(20)) AS child_id, f.submission_id, s.id AS parent "
-            "FROM facts f LEFT JOIN submissions s ON s.id = f.submission_id "
-            "UNION ALL SELECT 'findings', CAST(g.id AS VARCHAR(20)), g.submission_id, s.id "
-            "FROM findings g LEFT JOIN submissions s ON s.id = g.submission_id"
+            "SELECT 'facts' AS child, k.submission_id, CASE WHEN s.id IS NULL THEN k.submission_id END AS orphan "
+            "FROM (SELECT DISTINCT submission_id FROM facts) k LEFT JOIN submissions s ON s.id = k.submission_id "
+            "UNION ALL SELECT 'findings', k.submission_id, CASE WHEN s.id IS NULL THEN k.submission_id END "
+            "FROM (SELECT DISTINCT submission_id FROM findings) k LEFT JOIN submissions s ON s.id = k.submission_id"
         ),
     }
 

@@ -154,3 +154,30 @@ def test_a_rerun_of_one_unit_is_checked_and_the_other_reports_are_kept(sqlite_ur
     assert set(again) == {seed} and again[seed] > checked[seed]  # the seed checked again; sin_ho not looked at
     check_warehouse(sqlite_url)  # the whole warehouse: now the planted fact is found
     assert ("facts_non_negative", sin_ho, "1 unexpected") in stored(sqlite_url)
+
+
+def test_orphan_rows_fail_the_warehouse_check_with_their_report_id_whatever_the_night_loaded(sqlite_url, tmp_path):
+    """A fact and a finding whose report the warehouse does not hold (written with SQLite's foreign keys off, as a
+    hand-made load could): the orphan check fails for the warehouse, not for a report, names the missing report id,
+    and a night's checkpoint that loaded nothing finds it too (the check always looks at every report id)."""
+    import sqlite3
+
+    load_inbox(sqlite_url, INBOX, tmp_path / "archive")
+    assert "facts_reference_submissions" not in check_warehouse(sqlite_url)["failed"]
+    ghost = "f" * 64
+    raw = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))  # foreign keys are off unless a connection asks
+    with raw:
+        for table in ("facts", "findings"):  # a copy of one row, under the missing report's id
+            columns = [c[1] for c in raw.execute(f"PRAGMA table_info({table})") if c[1] != "id"]
+            values = ", ".join("?" if c == "submission_id" else c for c in columns)
+            raw.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {values} FROM {table} LIMIT 1", (ghost,))
+    raw.close()
+    for since in (None, now()):
+        result = check_warehouse(sqlite_url, since=since)
+        assert "facts_reference_submissions" in result["failed"]
+        assert result["unexpected"]["facts_reference_submissions"] == 2  # the id, named by facts and by findings
+        assert ("facts_reference_submissions", None, "2 unexpected") in stored(sqlite_url)
+    engine = engine_for(sqlite_url)
+    sync_failures(engine)
+    [orphan] = [f for f in list_failures(engine) if f["label"] == "facts_reference_submissions"]
+    assert orphan["unit_code"] is None and ghost[:12] in orphan["message_en"]
