@@ -101,10 +101,10 @@ def asset_queries(since: datetime | None = None) -> dict[str, str | None]:
             "<> SUM(CASE WHEN f.measure = 'actual' THEN 1 ELSE 0 END)) AS u) AS unpaired "
             f"FROM submissions s WHERE s.is_current = TRUE AND s.status <> 'quarantined'{loaded}"
         ),
-        # one row per report a child table names, with that report if the warehouse holds it: the ids come from the
-        # child tables' submission indexes, and only each distinct id is looked up (a row per fact looked up each of
-        # 346 983 rows, 0.10-0.15 s a pass at N = 5 000, three passes a checkpoint; 0.023 s now)
-        # (`orphan`: the id when it is not, which the failure's sample then shows)
+        # one row per report id a child table names; `orphan` is the id when the warehouse does not hold that report
+        # (what a failure's sample then shows). The ids come from the child tables' submission indexes and each is
+        # looked up once: a row per fact looked up all 346 983 at N = 5 000, 0.10-0.15 s a pass, three passes a
+        # checkpoint; 0.023 s now
         "references": (
             "SELECT 'facts' AS child, k.submission_id, CASE WHEN s.id IS NULL THEN k.submission_id END AS orphan "
             "FROM (SELECT DISTINCT submission_id FROM facts) k LEFT JOIN submissions s ON s.id = k.submission_id "
