@@ -6,6 +6,7 @@ cost: dict lookups take 0.1 ms a report, merges took 10. The jump factor is in c
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -30,15 +31,26 @@ def detect_outliers(current_facts: pd.DataFrame, history_facts: pd.DataFrame | N
     return outliers_in(_records(current_facts), _records(history_facts))
 
 
-def outliers_in(current: list[dict], history: list[dict] | None = None, history_yearly: bool = False) -> list[Finding]:
-    """detect_outliers on rows: a fact row is a dict with form, indicator, year, measure, value, source, kind…
-    `history_yearly`: every history row is a yearly number already (the loader's, made from the warehouse's facts with
-    a year, an indicator and a value): not filtered again (half of this function's time at N = 5 000)."""
+def outliers_in(current: list[dict], history: list[dict] | None = None) -> list[Finding]:
+    """detect_outliers on rows: a fact row is a dict with form, indicator, year, measure, value, source, kind…"""
     current = [r for r in current if _yearly(r)]
     if not current:
         return []
-    history = list(history or ()) if history_yearly else [r for r in history or () if _yearly(r)]
-    return _jumps(current, history) + _out_of_band(current)
+    history = [r for r in history or () if _yearly(r)]
+    if not history:
+        return _out_of_band(current)
+    by_unit = "unit_code" in current[0] and "unit_code" in history[0]
+    previous = {_key(row, by_unit, int(row["year"])): row for row in history}  # later rows win: oldest first
+    return _jumps(current, lambda row: previous.get(_key(row, by_unit, int(row["year"]) - 1))) + _out_of_band(current)
+
+
+def outliers_against(current: list[dict], before_of: Callable[[dict], dict | None]) -> list[Finding]:
+    """outliers_in for a caller that knows each row's previous year already: `before_of(row)` gives the unit's
+    figure for the same cell a year earlier (value, year, source, report) or None. The loader looks up the ~70 rows of
+    a report in what it picked from the unit's history, rather than rebuilding every earlier fact as a row first
+    (N = 5 000: 225 000 rows built, half of this check's time)."""
+    current = [r for r in current if _yearly(r)]
+    return _jumps(current, before_of) + _out_of_band(current) if current else []
 
 
 def _records(facts: pd.DataFrame | None) -> list[dict]:
@@ -62,17 +74,13 @@ def _yearly(row: dict) -> bool:
         and (type(indicator) is str or _present(indicator))
 
 
-def _jumps(current: list[dict], history: list[dict]) -> list[Finding]:
-    """A value more than `factor` times (or less than 1/factor of) the unit's previous year in history."""
-    if not history:
-        return []
+def _jumps(current: list[dict], before_of: Callable[[dict], dict | None]) -> list[Finding]:
+    """A value more than `factor` times (or less than 1/factor of) the unit's previous year (`before_of`)."""
     spec = rules()["outlier_jump"]
     factor, floor = float(spec["factor"]), float(spec.get("min_value", 0))
-    by_unit = "unit_code" in current[0] and "unit_code" in history[0]
-    previous = {_key(row, by_unit, int(row["year"])): row for row in history}  # later rows win: oldest first
     out = []
     for row in current:
-        before = previous.get(_key(row, by_unit, int(row["year"]) - 1))
+        before = before_of(row)
         if before is None:
             continue
         now, then = float(row["value"]), float(before["value"])

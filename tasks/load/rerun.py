@@ -36,11 +36,10 @@ def redo_chunk(conn: Connection, stored: list, results: list[SubmissionResult]) 
     for row, result, meta, rows, covered in zip(stored, results, metas, rows_of, covered_of):
         if meta is None or not meta.unit_code:
             continue
-        earlier = [h for sid, facts in history.get(meta.unit_code, {}).items()
-                   if sid != result.sha256 and (not meta.program or facts[0]["program"] == meta.program)
-                   and ((facts[0]["is_current"] and facts[0]["received_at"] < row.received_at)
-                        or sid == row.supersedes)
-                   for h in facts]
+        earlier = [facts for sid, facts in history.get(meta.unit_code, {}).items()
+                   if sid != result.sha256 and (not meta.program or facts.submission["program"] == meta.program)
+                   and ((facts.submission["is_current"] and facts.submission["received_at"] < row.received_at)
+                        or sid == row.supersedes)]
         apply_earlier(result, rows, pick_earlier(earlier, result, supersedes=row.supersedes, rows=rows, covers=covers)
                       if earlier else {})
         # what the next submissions of the chunk compare with: this one as it now reads

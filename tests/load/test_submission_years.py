@@ -76,7 +76,7 @@ def test_the_history_fetch_reads_only_submissions_covering_the_years_it_looks_at
     assert len(units) == 2 and len(old) == 2 and asked
     assert old <= covers.keys() and not old & set(asked)  # known to cover 2016-2020 only: its facts not read
     assert all(covers[sid] & {2024, 2025} for sid in fetched)
-    assert {row["year"] for unit in history.values() for rows in unit.values() for row in rows} <= {2024, 2025}
+    assert {row.year for unit in history.values() for rows in unit.values() for row in rows} <= {2024, 2025}
 
     # rows written without years (by hand, an older tool) are counted from their facts: the same history
     with engine.begin() as conn:
@@ -111,11 +111,11 @@ def test_each_unit_gets_the_history_of_its_own_years(history_warehouse):
         together = unit_history(conn, [first, second], wanted[first] | wanted[second])[0]
 
     def years(rows_by_submission):
-        return {row["year"] for rows in rows_by_submission.values() for row in rows} - {None}
+        return {row.year for rows in rows_by_submission.values() for row in rows} - {None}
 
     assert history == alone  # each unit as if asked alone
     assert years(history[second]) == {2020, 2021} and years(together[second]) > {2016, 2020, 2021}
     for unit, rows_by_submission in together.items():  # what the whole chunk's years fetch, within the unit's years
-        kept = {sid: [r for r in rows if r["year"] is None or r["year"] in wanted[unit]]
+        kept = {sid: [r for r in rows if r.year is None or r.year in wanted[unit]]
                 for sid, rows in rows_by_submission.items()}
         assert {sid: rows for sid, rows in kept.items() if rows} == history[unit]
