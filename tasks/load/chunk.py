@@ -54,6 +54,8 @@ def current_versions(conn: Connection, keys: list[str]) -> dict[str, tuple[str, 
     return found
 
 
+_fact = tuple.__new__  # EarlierFact from the driver's tuple without its generated __new__'s argument handling
+
 # what unit_history gives of each earlier submission, beside its facts
 SUBMISSION_HISTORY = (SUBMISSIONS.c.unit_code, SUBMISSIONS.c.program, SUBMISSIONS.c.id, SUBMISSIONS.c.is_current,
                       SUBMISSIONS.c.report_number, SUBMISSIONS.c.version, SUBMISSIONS.c.period,
@@ -61,12 +63,14 @@ SUBMISSION_HISTORY = (SUBMISSIONS.c.unit_code, SUBMISSIONS.c.program, SUBMISSION
 
 
 def unit_history(conn: Connection, units: list[str], years: set[int] | None = None, also: list[str] = (),
-                 compared: set[tuple] | None = None) -> tuple[dict[str, dict[str, SubmissionFacts]], dict[str, set[int]]]:
+                 compared: set[tuple] | None = None
+                 ) -> tuple[dict[str, dict[str, SubmissionFacts]], dict[str, set[int]]]:
     """unit -> submission -> the facts of the unit's current submissions with an indicator and a value (what
-    restatements compare with; SubmissionFacts, its columns beside its facts), and submission -> the years those facts cover. Grouped by submission, so that
-    choosing a report's earlier submissions looks at each once, not at each of its facts. `also`: submissions
-    fetched though no longer current (the versions a rerun's submissions superseded) or whatever they hold (the
-    versions a chunk's reports supersede); each row says whether its submission `is_current`.
+    restatements compare with: SubmissionFacts, the submission's columns beside its facts), and submission -> the
+    years those facts cover. Grouped by submission, so that choosing a report's earlier submissions looks at each
+    once, not at each of its facts. `also`: submissions fetched though no longer current (the versions a rerun's
+    submissions superseded) or whatever they hold (the versions a chunk's reports supersede); each submission's
+    columns say whether it `is_current`.
 
     `years`: only facts of these years (and phase totals, which have none) are fetched, the chunk's years and the
     year before each, which is all restatements and year-over-year jumps look at: a unit's history holds every
@@ -126,9 +130,6 @@ def unit_history(conn: Connection, units: list[str], years: set[int] | None = No
                 history.setdefault(kept.submission["unit_code"], {})[row[0]] = kept
             kept.append(_fact(EarlierFact, row[1:]))  # the driver's tuple as it is, named
     return history, covers
-
-
-_fact = tuple.__new__  # EarlierFact from a tuple without its generated __new__'s argument handling
 
 
 def plain_rows(conn: Connection, query) -> list[tuple]:
