@@ -33,15 +33,10 @@ def detect_outliers(current_facts: pd.DataFrame, history_facts: pd.DataFrame | N
 
 def outliers_in(current: list[dict], history: list[dict] | None = None) -> list[Finding]:
     """detect_outliers on rows: a fact row is a dict with form, indicator, year, measure, value, source, kind…"""
-    current = [r for r in current if _yearly(r)]
-    if not current:
-        return []
     history = [r for r in history or () if _yearly(r)]
-    if not history:
-        return _out_of_band(current)
-    by_unit = "unit_code" in current[0] and "unit_code" in history[0]
+    by_unit = bool(current and history) and "unit_code" in current[0] and "unit_code" in history[0]
     previous = {_key(row, by_unit, int(row["year"])): row for row in history}  # later rows win: oldest first
-    return _jumps(current, lambda row: previous.get(_key(row, by_unit, int(row["year"]) - 1))) + _out_of_band(current)
+    return outliers_against(current, lambda row: previous.get(_key(row, by_unit, int(row["year"]) - 1)))
 
 
 def outliers_against(current: list[dict], before_of: Callable[[dict], dict | None]) -> list[Finding]:
