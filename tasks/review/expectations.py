@@ -116,6 +116,17 @@ def asset_queries(since: datetime | None = None) -> dict[str, str | None]:
 
 WAREHOUSE_WIDE = ("references",)  # assets whose rows belong to no report: their failures are the warehouse's
 
+# The checkpoint's two lanes, each a great-expectations SQL source (one connection) and a checkpoint, run side by side:
+# the assets that scan every fact on one, the rest on the other. On a first night at N = 5 000 the checkpoint took
+# 1.78-2.09 s against 2.19-2.54 in one lane (the lanes end 1.2 and 1.5 s in); at N = 1 000, 0.56-0.66 against 0.46-0.71.
+LANES = ("warehouse", "warehouse-facts")
+FACT_SCANS = frozenset({"facts", "catalogued_facts", "count_facts"})
+
+
+def lane_of(asset: str) -> str:
+    """The lane (source and checkpoint) an asset is checked in."""
+    return LANES[1] if asset in FACT_SCANS else LANES[0]
+
 
 def loaded_since(since: datetime) -> str:
     """The SQL condition on submissions `s`: loaded at or after `since` (the warehouse's clock, UTC)."""
@@ -170,9 +181,10 @@ def check_warehouse(warehouse_url: str, docs_dir: Path | None = None, since: dat
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
     with warnings.catch_warnings():  # the generic SQL source is deliberate: one code path for SQLite and PostgreSQL
         warnings.simplefilter("ignore")
-        source = context.data_sources.add_sql(name="warehouse", connection_string=warehouse_url)
+        sources = {lane: context.data_sources.add_sql(name=lane, connection_string=warehouse_url) for lane in LANES}
     batches = {}
     for name, query in asset_queries(since).items():
+        source = sources[lane_of(name)]
         asset = source.add_table_asset(name=name, table_name=name) if query is None \
             else source.add_query_asset(name=name, query=query)
         batches[name] = asset.add_batch_definition_whole_table(f"{name}-all")
@@ -196,14 +208,19 @@ def check_warehouse(warehouse_url: str, docs_dir: Path | None = None, since: dat
             "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
             "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir.resolve())},
         })
-    checkpoint = context.checkpoints.add(gx.Checkpoint(
-        name="warehouse", validation_definitions=definitions, actions=[],
-        result_format={"result_format": "SUMMARY", "partial_unexpected_count": 5}))
-    run = checkpoint.run()
+    # one checkpoint a lane, each on its own connection (a source holds one), run side by side: a query lets go of
+    # the GIL while the database works, so one lane's SQL runs while the other's Python reads its answers
+    checkpoints = [context.checkpoints.add(gx.Checkpoint(
+        name=lane, validation_definitions=[d for d in definitions if lane_of(d.data.data_asset.name) == lane],
+        actions=[], result_format={"result_format": "SUMMARY", "partial_unexpected_count": 5})) for lane in LANES]
+    with ThreadPoolExecutor(max_workers=len(checkpoints), thread_name_prefix="checkpoint") as pool:
+        runs = list(pool.map(lambda checkpoint: checkpoint.run(), checkpoints))
+    order = {d.name: k for k, d in enumerate(definitions)}  # results in the suites' order, whichever lane ran them
+    validations = sorted((v for run in runs for v in run.run_results.values()), key=lambda v: order[v.suite_name])
     results: list[CheckResult] = []
     checks = {c.name: c for c in CHECKS}
     suites_ok: dict[str, bool] = {INTEGRITY: True, COMPLETENESS: True}
-    for validation in run.run_results.values():
+    for validation in validations:
         for r in validation.results:
             check = checks[r.expectation_config.meta["baocao_check"]]
             error = r.exception_info.get("exception_message") if r.exception_info.get("raised_exception") else None
@@ -225,7 +242,7 @@ def check_warehouse(warehouse_url: str, docs_dir: Path | None = None, since: dat
                 index = docs_dir / "index.html"
         finally:
             store_expectation_findings(engine, told.result(), since)
-    return {"success": bool(run.success), "suites": suites_ok, "docs": index,
+    return {"success": all(run.success for run in runs), "suites": suites_ok, "docs": index,
             "results": {r.check.name: r.success for r in results},
             "failed": [r.check.name for r in results if not r.success], "since": since,
             "unexpected": {r.check.name: r.unexpected for r in results if not r.success},
