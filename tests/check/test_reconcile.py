@@ -150,3 +150,15 @@ def test_binary_garbage_is_quarantined_with_a_reason():
     assert result.status == "quarantined"
     assert [f.rule for f in result.findings] == ["unreadable"]
     assert "NUL" in result.reason and result.findings[0].message_vi
+
+
+def test_a_negative_number_is_one_contract_finding_on_its_cell_in_both_languages():
+    # pandera lists a failed check on a whole row once for each of the row's columns: 15 findings for one cell
+    body = GOOD.replace("-\tSố lớp\tLớp\t5\t5\t2\t2\t3\t3", "-\tSố lớp\tLớp\t5\t5\t2\t2\t-3\t3")
+    result = process_submission(report(body), "neg.txt")
+    contract = [f for f in result.findings if f.rule == "contract"]
+    assert len(contract) == 1
+    (found,) = contract
+    assert found.severity == "error" and found.actual == "-3" and found.year == 2020 and found.measure == "plan"
+    assert "số liệu của biểu trong danh mục không âm" in found.message_vi
+    assert "a catalogued form's number is never negative" in found.message_en
