@@ -4,6 +4,7 @@ FACT_COLUMNS is the order every reader, the warehouse loader and the JSON output
 """
 from __future__ import annotations
 
+import re
 import sys
 
 import pandera.pandas as pa
@@ -26,6 +27,7 @@ def _strategies_without_hypothesis() -> None:
 _strategies_without_hypothesis()
 
 MEASURES = ("plan", "actual")
+_CATALOGUED_FORM = re.compile(r"BIEU_\d{2}$")  # matched from the start: Biểu 01, 02, ...
 VALUE_KINDS = ("number", "dot_decimal", "dash", "repaired")
 
 
@@ -53,11 +55,17 @@ class FactSchema(pa.DataFrameModel):
         coerce = True
         ordered = False
 
-    @pa.dataframe_check(error="a catalogued form's number is never negative")
+    # ignore_na=False: a check that ignores NAs spares the rows whose every column is NA, which pandera finds by
+    # asking every column of the batch (0.5 ms a string column at 300 reports: 22 of validation's 42 isna scans);
+    # such a row cannot pass the columns' own checks anyway
+    @pa.dataframe_check(error="a catalogued form's number is never negative", ignore_na=False)
     def catalogued_not_negative(cls, df):
-        return ~df["form"].str.match(r"^BIEU_\d{2}$") | df["value"].isna() | (df["value"] >= 0)
+        forms = df["form"]
+        # the form pattern asked of the batch's few distinct forms, not of each of its ~26 000 rows
+        catalogued = forms.isin([f for f in forms.unique() if isinstance(f, str) and _CATALOGUED_FORM.match(f)])
+        return ~catalogued | df["value"].isna() | (df["value"] >= 0)
 
-    @pa.dataframe_check(error="a dash is recorded with no value, a number always has one")
+    @pa.dataframe_check(error="a dash is recorded with no value, a number always has one", ignore_na=False)
     def value_present_unless_dash(cls, df):
         return (df["kind"] == "dash") | df["value"].notna()
 
