@@ -117,8 +117,8 @@ def asset_queries(since: datetime | None = None) -> dict[str, str | None]:
 WAREHOUSE_WIDE = ("references",)  # assets whose rows belong to no report: their failures are the warehouse's
 
 # The checkpoint's two lanes, each a great-expectations SQL source (one connection) and a checkpoint, run side by side:
-# the assets that scan every fact on one, the rest on the other. On a first night at N = 5 000 the checkpoint took
-# 1.78-2.09 s against 2.19-2.54 in one lane (the lanes end 1.2 and 1.5 s in); at N = 1 000, 0.56-0.66 against 0.46-0.71.
+# the assets that scan every fact on one, the rest on the other. A first night's checkpoint, alternating runs: at
+# N = 5 000 1.34-1.73 s against 1.70-1.96 in one lane, at N = 1 000 0.35-0.37 against 0.40-0.50.
 LANES = ("warehouse", "warehouse-facts")
 FACT_SCANS = frozenset({"facts", "catalogued_facts", "count_facts"})
 
