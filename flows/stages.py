@@ -14,7 +14,7 @@ from prefect.futures import PrefectFuture
 from prefect.utilities.annotations import quote
 
 from flows.shared import IO_RETRIES
-from tasks.batch import Intake, load_batch, read_batch, take_batch
+from tasks.batch import Intake, freeze_startup, load_batch, read_batch, take_batch
 from tasks.intake.discover import InboxFile, discover_inbox
 from tasks.load.submissions import FileOutcome
 from warehouse.db import engine_for
@@ -26,6 +26,9 @@ def discover_submissions(inbox: str) -> tuple[list[InboxFile], list]:
     if not Path(inbox).is_dir():
         raise FileNotFoundError(f"inbox {inbox} is not a folder: mount it, or set BAOCAO_INBOX to the folder "
                                 "districts' files arrive in")
+    # what the process holds so far set aside first: listing 5 000 files otherwise set off full collections over
+    # Prefect's heap (the listing 0.32 s in the flow, 0.06 s alone)
+    freeze_startup()
     return discover_inbox(Path(inbox))
 
 
