@@ -235,7 +235,8 @@ class _Cells:
         if isinstance(cells, pd.DataFrame):
             cells = cells[self.COLUMNS].to_dict("records") if not cells.empty else []
         for rec in cells:
-            year = None if pd.isna(rec["year"]) else int(rec["year"])
+            year = rec["year"]  # an int or None as tabulated; NaN or NA from a frame (pd.isna: 0.03 ms a report)
+            year = year if type(year) is int else None if year is None or pd.isna(year) else int(year)
             self.first.setdefault((rec["form"], rec["indicator"], rec["measure"], year), rec)
             if year is not None and rec["kind"] in _NUMERIC:
                 self.yearly.setdefault((rec["table"], rec["row"], rec["measure"]), []).append(float(rec["value"]))
