@@ -33,6 +33,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 
 from config.units import legacy_districts  # noqa: E402
 from tasks.load.chunk import write_submission  # noqa: E402
+from tasks.check.result import FACT_ROW  # noqa: E402
 from tasks.load.submissions import FACTS, SUBMISSIONS, fact_rows, insert_rows  # noqa: E402
 from warehouse.db import now  # noqa: E402
 from tasks.check.submission import SubmissionResult, process_submission  # noqa: E402
@@ -106,7 +107,7 @@ def measure_bulk(url: str, template: SubmissionResult, n_facts: int, copy: bool 
         sha = hashlib.sha256(f"bulk-{len(subs)}-{uuid.uuid4()}".encode()).hexdigest()
         subs.append({"id": sha, "source": "bench.txt", "format": "text", "status": "ok", "version": 1,
                      "is_current": True, "received_at": now(), "loaded_at": now(), "errors": 0, "warnings": 0})
-        rows += [{**r, "submission_id": sha} for r in rows_per]
+        rows += [(sha, *r[1:]) for r in rows_per]
     with engine.begin() as conn:
         conn.execute(SUBMISSIONS.insert(), subs)
     start = time.perf_counter()
@@ -114,7 +115,7 @@ def measure_bulk(url: str, template: SubmissionResult, n_facts: int, copy: bool 
         if copy:
             insert_rows(conn, FACTS, rows)
         else:  # SQLAlchemy's batched multi-row INSERT (insertmanyvalues), to compare with COPY
-            conn.execute(FACTS.insert(), rows)
+            conn.execute(FACTS.insert(), [dict(zip(FACT_ROW, row)) for row in rows])
     return len(rows) / (time.perf_counter() - start)
 
 

@@ -124,7 +124,7 @@ def simulate(pg_base: str, templates: list, reports: int) -> dict:
                 sha = hashlib.sha256(f"sim-{i}".encode()).hexdigest()
                 meta = replace(base.document.meta, unit_code=unit.code, unit_name=unit.name,
                                province_code=unit.province_code, number=f"{1000 + i // len(units)}/BC-UBND")
-                rows = [{**r, "submission_id": sha} for r in rows_of[k]]
+                rows = [(sha, *r[1:]) for r in rows_of[k]]
                 facts += len(rows)
                 chunk.append((replace(base, sha256=sha, source=f"sim-{i}.txt", rows=rows, findings=list(base.findings),
                                       document=replace(base.document, meta=meta, sha256=sha)), None))

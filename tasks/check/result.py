@@ -35,15 +35,25 @@ class SubmissionResult:
     reason: str | None = None  # why it was quarantined, or what the reader had to assume (a misnamed file)
     trace: str | None = None  # a reader's traceback, for developers
     figures: list = field(default_factory=list)  # contracts.narrative.Figure: every number of the narrative
-    rows: list[dict] | None = None  # `facts` as rows of the facts table, made for the whole batch at once
+    rows: list[tuple] | None = None  # `facts` as rows of the facts table (FACT_ROW), made for the whole batch at once
 
     @property
     def worst(self) -> str | None:
         return worst_severity(self.findings)
 
 
-def fact_table_rows(facts: pd.DataFrame) -> list[dict]:
-    """A facts frame as rows for the facts table (NULL, never NaN: PostgreSQL keeps NaN as a number).
+# A fact row: the facts table's columns (but its id), in the table's order, as a plain tuple. Tuples, not dicts: a
+# batch's rows are made, pickled by the reading worker and unpickled by the loader in about half the time (dicts:
+# 0.08 + 0.04 + 0.07 ms a report), and the driver takes them as they are.
+FACT_ROW = ("submission_id", "form", "group_no", "label", "indicator", "unit", "year", "measure", "value", "raw",
+            "kind", "source", "column_header", "line", "match_score")
+(SUBMISSION_ID, FORM, GROUP_NO, LABEL, INDICATOR, UNIT, YEAR, MEASURE, VALUE, RAW, KIND, SOURCE, COLUMN_HEADER, LINE,
+ MATCH_SCORE) = range(len(FACT_ROW))
+_FRAME_NAMES = {"submission_id": "submission", "group_no": "group", "column_header": "column"}
+
+
+def fact_table_rows(facts: pd.DataFrame) -> list[tuple]:
+    """A facts frame as rows for the facts table (FACT_ROW; NULL, never NaN: PostgreSQL keeps NaN as a number).
 
     Column by column (`tolist` gives Python scalars), once per batch: record by record, per report, it cost
     4 ms a report."""
@@ -51,17 +61,21 @@ def fact_table_rows(facts: pd.DataFrame) -> list[dict]:
 
     if facts.empty:
         return []
-    frame = facts.rename(columns={"submission": "submission_id", "group": "group_no", "column": "column_header"})
     columns = []
-    for name in frame.columns:
-        values = frame[name].tolist()
+    for name in FACT_ROW:
+        column = facts[_FRAME_NAMES.get(name, name)]
+        values = column.tolist()
         if name in ("year", "line"):
             values = [None if v is None or v is pd.NA or v != v else int(v) for v in values]
-        elif frame[name].hasnans:
+        elif column.hasnans:
             values = [None if v is None or v is pd.NA or (isinstance(v, float) and v != v) else v for v in values]
         columns.append(values)
-    names = list(frame.columns)
-    return [dict(zip(names, row)) for row in zip(*columns)]
+    return list(zip(*columns))
+
+
+def as_fact_row(record: dict) -> tuple:
+    """A fact as a dict (a facts-table row, or a frame's record under contracts/facts.py's names) as a fact row."""
+    return tuple(record.get(name, record.get(_FRAME_NAMES.get(name, name))) for name in FACT_ROW)
 
 
 def status_for(findings: list[Finding]) -> str:

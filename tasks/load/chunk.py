@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, Engine, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from tasks.check.result import SubmissionResult
+from tasks.check.result import FORM, INDICATOR, MEASURE, SOURCE, VALUE, YEAR, SubmissionResult
 from tasks.load.submissions import (
     FACTS, FINDINGS, SUBMISSIONS, _count, apply_earlier, covered_years, ensure_period, fact_rows, finding_rows,
     EarlierFact, SubmissionFacts, insert_rows, known_ids, natural_key, pick_earlier, years_text,
@@ -143,14 +143,14 @@ def plain_rows(conn: Connection, query) -> list[tuple]:
         result.close()
 
 
-def years_by_unit(metas: list, rows_of: list[list[dict]]) -> dict[str, set[int]]:
+def years_by_unit(metas: list, rows_of: list[list[tuple]]) -> dict[str, set[int]]:
     """unit -> the years its reports in a chunk cover and the year before each: all that restatements (same cell,
     same year) and year-over-year jumps (the year before) look up in the unit's history."""
     out: dict[str, set[int]] = {}
     for meta, rows in zip(metas, rows_of):
         if meta is not None and meta.unit_code:
             out.setdefault(meta.unit_code, set()).update(
-                y + back for y in {row["year"] for row in rows} - {None} for back in (0, -1))
+                y + back for y in {row[YEAR] for row in rows} - {None} for back in (0, -1))
     return out
 
 
@@ -173,25 +173,25 @@ def histories(conn: Connection, years_of: dict[str, set[int]], also: list[str] =
     return history, covers
 
 
-def compared_spans(metas: list, rows_of: list[list[dict]]) -> set[tuple] | None:
+def compared_spans(metas: list, rows_of: list[list[tuple]]) -> set[tuple] | None:
     """The (period, years) of each report of a chunk, what an earlier phase total must match to be compared with;
     None when a report has no yearly figure (it compares with phase totals of reports without one either)."""
     spans = set()
     for meta, rows in zip(metas, rows_of):
         if meta is None:
             continue
-        mine = frozenset(row["year"] for row in rows if row["year"] is not None)
+        mine = frozenset(row[YEAR] for row in rows if row[YEAR] is not None)
         if not mine:
             return None
         spans.add((meta.period, mine))
     return spans
 
 
-def history_rows(submission: dict, rows: list[dict]) -> SubmissionFacts:
+def history_rows(submission: dict, rows: list[tuple]) -> SubmissionFacts:
     """A submission's fact rows as unit_history gives them, to compare the chunk's later reports with."""
     return SubmissionFacts(submission, [
-        EarlierFact(f["form"], f["indicator"], f["year"], f["measure"], f["value"], f["source"])
-        for f in rows if f["indicator"] is not None and f["value"] is not None])
+        EarlierFact(f[FORM], f[INDICATOR], f[YEAR], f[MEASURE], f[VALUE], f[SOURCE])
+        for f in rows if f[INDICATOR] is not None and f[VALUE] is not None])
 
 
 def submission_row(a: Arrival, key: str | None, version: int, supersedes: str | None, years: str = "") -> dict:

@@ -14,7 +14,10 @@ from config.messages import finding, where
 from config.reporting import due_dates
 from contracts.findings import Finding
 from tasks.check.history import outliers_against
-from tasks.check.result import SubmissionResult, fact_table_rows, status_for
+from tasks.check.result import (
+    FACT_ROW, FORM, GROUP_NO, INDICATOR, LABEL, LINE, MEASURE, SOURCE, VALUE, YEAR, SubmissionResult, fact_table_rows,
+    status_for,
+)
 from warehouse.db import now
 from warehouse.models import Fact, FindingRow, Period, RunFile, Submission
 from warehouse.reference import period_row
@@ -54,15 +57,15 @@ def _count(result: SubmissionResult, severity: str) -> int:
     return sum(1 for f in result.findings if f.severity == severity)
 
 
-def fact_rows(result: SubmissionResult) -> list[dict]:
-    """The submission's facts as rows for the facts table: made with its batch when it was processed."""
+def fact_rows(result: SubmissionResult) -> list[tuple]:
+    """The submission's facts as rows for the facts table (FACT_ROW): made with its batch when it was processed."""
     return result.rows if result.rows is not None else fact_table_rows(result.facts)
 
 
-def covered_years(rows: list[dict]) -> set[int]:
+def covered_years(rows: list[tuple]) -> set[int]:
     """The years a submission's figures cover (fact rows with an indicator and a value): what a phase total's
     comparison and the history fetch go by."""
-    return {r["year"] for r in rows if r["year"] is not None and r["indicator"] is not None and r["value"] is not None}
+    return {r[YEAR] for r in rows if r[YEAR] is not None and r[INDICATOR] is not None and r[VALUE] is not None}
 
 
 def years_text(years: set[int]) -> str:
@@ -82,15 +85,28 @@ def finding_rows(result: SubmissionResult) -> list[dict]:
     return rows
 
 
-FACT_INSERT_COLUMNS = [c.name for c in FACTS.columns if c.name != "id"]
 COPY_THRESHOLD = 500  # below this many rows a multi-row INSERT is as fast as COPY on PostgreSQL
 
 
-def insert_rows(conn: Connection, table, rows: list[dict], copy: bool = False) -> None:
+def insert_rows(conn: Connection, table, rows: list[dict] | list[tuple], copy: bool = False) -> None:
     """Bulk insert: COPY on PostgreSQL for a chunk's rows (`copy`) or large fact batches, one executemany otherwise
-    (SQLite, small batches)."""
+    (SQLite, small batches). `rows`: dicts, or fact rows (tuples in FACT_ROW's order) for the facts table."""
     if not rows:
         return
+    if type(rows[0]) is tuple:
+        if table is not FACTS:
+            raise TypeError(f"rows as tuples are fact rows; {table.name} takes dicts")
+        if conn.dialect.name == "postgresql":
+            with conn.connection.driver_connection.cursor() as cur:
+                with cur.copy(f"COPY facts ({', '.join(FACT_ROW)}) FROM STDIN") as stream:
+                    for row in rows:
+                        stream.write_row(row)
+            return
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql(f"INSERT INTO facts ({', '.join(FACT_ROW)}) VALUES ({', '.join('?' * len(FACT_ROW))})",
+                                 rows)
+            return
+        rows = [dict(zip(FACT_ROW, row)) for row in rows]
     if conn.dialect.name == "postgresql" and (copy or (table is FACTS and len(rows) >= COPY_THRESHOLD)):
         columns = [c.name for c in table.columns if c.name != "id"]
         values = operator.itemgetter(*columns)
@@ -169,7 +185,7 @@ class SubmissionFacts(list):
 
 
 def pick_earlier(found: list[SubmissionFacts], result: SubmissionResult, *, supersedes: str | None,
-                 rows: list[dict] | None = None, covers: dict[str, set] | None = None
+                 rows: list[tuple] | None = None, covers: dict[str, set] | None = None
                  ) -> dict[tuple, tuple[dict, EarlierFact]]:
     """Per cell (form, indicator, year, measure), the earlier fact to compare with, and its submission's columns,
     among the unit's earlier submissions `found`: the previous version of the same report first, then the unit's
@@ -181,7 +197,7 @@ def pick_earlier(found: list[SubmissionFacts], result: SubmissionResult, *, supe
     meta = result.document.meta
     covers = covers or {}
     rows = fact_rows(result) if rows is None else rows
-    mine = {r["year"] for r in rows if r["year"] is not None}
+    mine = {r[YEAR] for r in rows if r[YEAR] is not None}
     rank: dict[tuple, tuple] = {}
     values: dict[tuple, tuple[dict, EarlierFact]] = {}
     for facts in found:
@@ -203,7 +219,7 @@ def pick_earlier(found: list[SubmissionFacts], result: SubmissionResult, *, supe
     return values
 
 
-def restatements(rows: list[dict], earlier: dict[tuple, tuple[dict, EarlierFact]]) -> list[Finding]:
+def restatements(rows: list[tuple], earlier: dict[tuple, tuple[dict, EarlierFact]]) -> list[Finding]:
     """A restatement finding for every number that differs from what the unit reported for the same cell before.
 
     `rows`: the submission's fact rows (fact_rows); `earlier`: what pick_earlier chose."""
@@ -211,27 +227,27 @@ def restatements(rows: list[dict], earlier: dict[tuple, tuple[dict, EarlierFact]
         return []
     out: list[Finding] = []
     for row in rows:
-        if row["indicator"] is None or row["value"] is None:
+        if row[INDICATOR] is None or row[VALUE] is None:
             continue
-        year = row["year"]
-        picked = earlier.get((row["form"], row["indicator"], year, row["measure"]))
+        year = row[YEAR]
+        picked = earlier.get((row[FORM], row[INDICATOR], year, row[MEASURE]))
         if picked is None:
             continue
         sub, old = picked
-        if abs(float(old.value) - float(row["value"])) < 1e-9:
+        if abs(float(old.value) - float(row[VALUE])) < 1e-9:
             continue
         previous_vi, previous_en = where(old.source)
         out.append(finding(
-            "restatement", form_label=f"Biểu {row['form'].removeprefix('BIEU_')}", source=row["source"],
-            expected=float(old.value), actual=float(row["value"]), form=row["form"], group=row["group_no"],
-            label=row["label"], indicator=row["indicator"], year=year, measure=row["measure"],
-            line=row["line"], previous_number=sub["report_number"] or "?", previous_version=sub["version"],
+            "restatement", form_label=f"Biểu {row[FORM].removeprefix('BIEU_')}", source=row[SOURCE],
+            expected=float(old.value), actual=float(row[VALUE]), form=row[FORM], group=row[GROUP_NO],
+            label=row[LABEL], indicator=row[INDICATOR], year=year, measure=row[MEASURE],
+            line=row[LINE], previous_number=sub["report_number"] or "?", previous_version=sub["version"],
             previous_where_vi=previous_vi, previous_where_en=previous_en,
         ))
     return out
 
 
-def apply_earlier(result: SubmissionResult, rows: list[dict], earlier: dict[tuple, tuple[dict, EarlierFact]]) -> None:
+def apply_earlier(result: SubmissionResult, rows: list[tuple], earlier: dict[tuple, tuple[dict, EarlierFact]]) -> None:
     """Restatements and outliers against the unit's earlier figures join the submission's findings and status."""
     found = restatements(rows, earlier) + outliers(rows, earlier)
     if found:
@@ -241,11 +257,11 @@ def apply_earlier(result: SubmissionResult, rows: list[dict], earlier: dict[tupl
             result.status = status_for(result.findings)
 
 
-def outliers(rows: list[dict], earlier: dict[tuple, tuple[dict, EarlierFact]]) -> list[Finding]:
+def outliers(rows: list[tuple], earlier: dict[tuple, tuple[dict, EarlierFact]]) -> list[Finding]:
     """Jumps from the unit's previous year as it reported it before, and values outside their bands."""
 
-    def before_of(row: dict) -> dict | None:
-        picked = earlier.get((row["form"], row["indicator"], int(row["year"]) - 1, row["measure"]))
+    def before_of(row: tuple) -> dict | None:
+        picked = earlier.get((row[FORM], row[INDICATOR], int(row[YEAR]) - 1, row[MEASURE]))
         if picked is None:
             return None
         sub, fact = picked

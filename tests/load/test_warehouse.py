@@ -375,3 +375,15 @@ def test_the_database_refuses_a_second_current_version_of_a_report(kind, request
     with pytest.raises(IntegrityError):
         with engine_for(url).begin() as conn:
             conn.execute(insert, {**row, "id": "c" * 64, "is_current": True})
+
+
+def test_a_fact_row_is_the_facts_tables_columns_in_its_order(seed_bytes):
+    """The loader inserts fact rows as they come (tuples): a column added to the table must be added to FACT_ROW."""
+    from tasks.check.result import FACT_ROW, FORM, MEASURE, SOURCE, SUBMISSION_ID, VALUE
+    from tasks.check.submission import process_submission
+    from tasks.load.submissions import FACTS, fact_rows
+
+    assert FACT_ROW == tuple(c.name for c in FACTS.columns if c.name != "id")
+    result = process_submission(seed_bytes, "seed.txt")
+    row = next(r for r in fact_rows(result) if r[SOURCE] == f"L{SEED_2018_ACTUAL[0] + 1}:C{SEED_2018_ACTUAL[1] + 1}")
+    assert (row[SUBMISSION_ID], row[FORM], row[MEASURE], row[VALUE]) == (result.sha256, "BIEU_01", "actual", 8.0)
