@@ -21,6 +21,7 @@ from contracts.narrative import Figure
 from contracts.vietnamese import fold
 from contracts.vietnamese import format_number, parse_number
 from tasks.check.narrative_across import check_across
+from tasks.check.tabulate import CELL, CELL_COLUMNS
 
 _NUMERIC = ("number", "dot_decimal", "repaired")
 # a number standing alone: not glued to letters, a slash (dates, 311/QĐ) or a dash (2016-2020, Covid-19); the
@@ -131,11 +132,12 @@ def _year_of(before: str, pat: _Patterns) -> tuple[int | None, bool]:
     return None, True
 
 
-def check_narrative(doc: Document, cells: pd.DataFrame | list[dict] | None = None,
+def check_narrative(doc: Document, cells: pd.DataFrame | list[tuple] | None = None,
                     forms: dict[str, Form] | None = None) -> tuple[list[Figure], list[Finding]]:
     """The narrative's figures (linked to cells where the catalog says) and every finding about them.
 
-    `cells`: the report's cells as a frame, or as the cell records the tabulator wrote (tasks/tabulate.py CELL_COLUMNS)."""
+    `cells`: the report's cells as a frame, or as the cell records the tabulator wrote (tasks/check/tabulate.py
+    CELL_COLUMNS)."""
     forms = forms if forms is not None else load_forms()
     cells = cells if cells is not None else []
     spots = read_figures(doc)
@@ -155,7 +157,7 @@ def check_narrative(doc: Document, cells: pd.DataFrame | list[dict] | None = Non
 
 # --- figures against table cells ------------------------------------------------------------------
 
-def link_figures(spots: list[_Spot], cells: pd.DataFrame | list[dict], forms: dict[str, Form]) -> list[Finding]:
+def link_figures(spots: list[_Spot], cells: pd.DataFrame | list[tuple], forms: dict[str, Form]) -> list[Finding]:
     """Link each figure whose phrase the catalog knows to its cell; a figure that differs is an error."""
     out: list[Finding] = []
     plan_re = narrative_config()["plan_re"]
@@ -222,24 +224,27 @@ def _written(spot: _Spot, phrase: str) -> str:
     return f"{spot.text[fig.start:fig.end].strip()} {tail}".strip()
 
 
+# a cell record's positions (tasks/check/tabulate.py CELL_COLUMNS)
+(_C_FORM, _C_INDICATOR, _C_MEASURE, _C_YEAR, _C_KIND, _C_VALUE, _C_TABLE, _C_ROW, _C_SOURCE, _C_FORM_LABEL, _C_LABEL,
+ _C_GROUP) = (CELL[c] for c in ("form", "indicator", "measure", "year", "kind", "value", "table", "row", "source",
+                                "form_label", "label", "group"))
+
+
 class _Cells:
     """A report's cells by (form, indicator, measure, year), built once per report: a frame filter per
     figure cost 5 ms a report at national scale."""
 
-    COLUMNS = ["form", "indicator", "measure", "year", "source", "form_label", "label", "group", "kind", "value",
-               "table", "row"]
-
-    def __init__(self, cells: pd.DataFrame | list[dict]):
-        self.first: dict[tuple, dict] = {}
+    def __init__(self, cells: pd.DataFrame | list[tuple]):
+        self.first: dict[tuple, tuple] = {}
         self.yearly: dict[tuple, list[float]] = {}
         if isinstance(cells, pd.DataFrame):
-            cells = cells[self.COLUMNS].to_dict("records") if not cells.empty else []
+            cells = list(cells[CELL_COLUMNS].itertuples(index=False, name=None)) if not cells.empty else []
         for rec in cells:
-            year = rec["year"]  # an int or None as tabulated; NaN or NA from a frame (pd.isna: 0.03 ms a report)
+            year = rec[_C_YEAR]  # an int or None as tabulated; NaN or NA from a frame (pd.isna: 0.03 ms a report)
             year = year if type(year) is int else None if year is None or pd.isna(year) else int(year)
-            self.first.setdefault((rec["form"], rec["indicator"], rec["measure"], year), rec)
-            if year is not None and rec["kind"] in _NUMERIC:
-                self.yearly.setdefault((rec["table"], rec["row"], rec["measure"]), []).append(float(rec["value"]))
+            self.first.setdefault((rec[_C_FORM], rec[_C_INDICATOR], rec[_C_MEASURE], year), rec)
+            if year is not None and rec[_C_KIND] in _NUMERIC:
+                self.yearly.setdefault((rec[_C_TABLE], rec[_C_ROW], rec[_C_MEASURE]), []).append(float(rec[_C_VALUE]))
 
 
 def _cell_of(cells: _Cells, form: str, indicator: str, year: int | None, measure: str) -> dict | None:
@@ -247,13 +252,13 @@ def _cell_of(cells: _Cells, form: str, indicator: str, year: int | None, measure
     cell = cells.first.get((form, indicator, measure, year))
     if cell is None:
         return None
-    base = {"source": cell["source"], "form_label": cell["form_label"], "label": cell["label"],
-            "group": None if pd.isna(cell["group"]) else cell["group"], "derived": False}
-    if cell["kind"] in _NUMERIC:
-        return {**base, "value": float(cell["value"])}
-    if cell["kind"] != "blank" or year is not None:
+    base = {"source": cell[_C_SOURCE], "form_label": cell[_C_FORM_LABEL], "label": cell[_C_LABEL],
+            "group": None if pd.isna(cell[_C_GROUP]) else cell[_C_GROUP], "derived": False}
+    if cell[_C_KIND] in _NUMERIC:
+        return {**base, "value": float(cell[_C_VALUE])}
+    if cell[_C_KIND] != "blank" or year is not None:
         return {**base, "value": None}
-    years = cells.yearly.get((cell["table"], cell["row"], measure))
+    years = cells.yearly.get((cell[_C_TABLE], cell[_C_ROW], measure))
     if not years:
         return {**base, "value": None}
     return {**base, "value": float(sum(years)), "derived": True}

@@ -67,12 +67,12 @@ def _unit(table: Table, row: TableRow) -> str:
 
 
 def tabulate_layout(sha: str, t_index: int, table: Table, drafted: str | None = None,
-                    indicators: list[tuple[str | None, float]] | None = None) -> tuple[list[dict], list[Finding]]:
+                    indicators: list[tuple[str | None, float]] | None = None) -> tuple[list[tuple], list[Finding]]:
     """Records for every value cell of an uncatalogued table (under its form key, or the code of the entry drafted
     from it with that entry's indicators), and its structural findings."""
     form = drafted or form_key(table, t_index)
     title = table.title or f"Bảng {t_index + 1}"
-    records: list[dict] = []
+    records: list[tuple] = []
     values: dict[tuple[int, int], Value] = {}
     width = max((len(r) for r in table.header_rows), default=0)
     aligned = table.layout != "cell_per_line"
@@ -94,13 +94,12 @@ def tabulate_layout(sha: str, t_index: int, table: Table, drafted: str | None = 
             if kind == "text" or kind == "blank":
                 continue
             year = col.year if col.year is not None else key_year
-            records.append({
-                "submission": sha, "form": form, "group": (row.order or None) and row.order[:8], "label": label,
-                "indicator": indicator, "unit": (_unit(table, row) or None) and _unit(table, row)[:40], "year": year,
-                "measure": col.measure, "value": value, "raw": cell.text[:64], "kind": kind, "source": cell.ref,
-                "column": col.header[:120], "line": cell.line, "match_score": round(score, 3), "form_label": title,
-                "table": t_index, "row": r_index, "is_total": row.is_total, "stt": row.order, "catalogued": False,
-            })
+            records.append((  # tasks/check/tabulate.py CELL_COLUMNS
+                sha, form, (row.order or None) and row.order[:8], label, indicator,
+                (_unit(table, row) or None) and _unit(table, row)[:40], year, col.measure, value, cell.text[:64], kind,
+                cell.ref, col.header[:120], cell.line, round(score, 3), title, t_index, r_index, row.is_total,
+                row.order, False,
+            ))
     findings = [] if drafted else [finding("uncatalogued_table", source=table.ref, line=table.line, form=form, label=title,
                         layout=table.layout, rows=len(table.rows), columns=len(table.columns))]
     findings += check_structure(table, values, form, title)

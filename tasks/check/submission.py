@@ -1,7 +1,6 @@
 """One submission through the plain steps: read, tabulate, validate, reconcile. No Prefect, no warehouse."""
 from __future__ import annotations
 
-import operator
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 
@@ -35,14 +34,11 @@ def for_loading(result):
     light = replace(doc, blocks=[], tables=[], lines=[], findings=[f for f in doc.findings
                                                                     if f.rule == "format_mismatch"]) \
         if doc is not None else None
-    if isinstance(result, ReadSubmission):  # cell records as tuples in CELL_COLUMNS' order: 40 % less to hold
-        return replace(result, document=light, figures=[], records=list(map(_cell_values, result.records)))
+    if isinstance(result, ReadSubmission):
+        return replace(result, document=light, figures=[])
     if result.facts is not None and result.rows is None:  # rows, not a frame: unpickling one imports pandas
         return replace(result, document=light, figures=[], facts=None, rows=fact_table_rows(result.facts))
     return replace(result, document=light, figures=[])
-
-
-_cell_values = operator.itemgetter(*CELL_COLUMNS)  # a cell record's values, in the order of the batch's frame
 
 
 def process_submission(data: bytes, source: str) -> SubmissionResult:
@@ -63,7 +59,7 @@ class ReadSubmission:
     figures, and the findings of the checks that need the whole document (metadata, annexes, narrative)."""
 
     document: Document
-    records: list[dict | tuple]  # dicts as tabulated; tuples (CELL_COLUMNS' order) once slimmed for loading
+    records: list[tuple]  # as tabulated: tuples in CELL_COLUMNS' order
     findings: list[Finding]
     figures: list = field(default_factory=list)
 
@@ -191,7 +187,7 @@ def check_read(read: list[ReadSubmission | SubmissionResult], frames: bool = Tru
     if not readable:  # checked already (in a reading worker), or quarantined
         return list(read)
     forms = load_forms()
-    records = [rec if type(rec) is tuple else _cell_values(rec) for r in readable for rec in r.records]
+    records = [rec for r in readable for rec in r.records]
     cells = pd.DataFrame.from_records(records, columns=CELL_COLUMNS)
     facts, contract = validate_facts(facts_of(cells))
     contract_of = _by_submission(contract)
