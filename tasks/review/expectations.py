@@ -73,13 +73,15 @@ def asset_queries(since: datetime | None = None) -> dict[str, str | None]:
         " AND " + loaded_since(since))
     return {
         "facts": None if since is None else f"SELECT * FROM {facts.removesuffix(' AND')}",
+        # `fraction`: what a number in a unit that counts things has after its whole part, NULL for any other number
+        # (the counts' check ignores them, as a range check does NULLs). One asset for both checks, not a second of
+        # the counts alone: great-expectations counts an asset's rows once a validation, and that count scanned
+        # every fact again (N = 5 000, 0.16-0.28 s of the checkpoint's longer lane)
         "catalogued_facts": (
-            f"SELECT f.id, f.submission_id, f.form, f.source, f.value FROM {facts} "
-            f"f.form || '' IN ({forms})"
-        ),
-        "count_facts": (
-            "SELECT f.id, f.submission_id, f.source, f.unit, f.value, f.value - CAST(f.value AS INTEGER) AS fraction "
-            f"FROM {facts} f.value IS NOT NULL AND LOWER(f.unit) IN ({units}) AND f.form || '' IN ({forms})"
+            "SELECT f.id, f.submission_id, f.form, f.source, f.unit, f.value, "
+            f"CASE WHEN f.value IS NOT NULL AND LOWER(f.unit) IN ({units}) "
+            "THEN f.value - CAST(f.value AS INTEGER) END AS fraction "
+            f"FROM {facts} f.form || '' IN ({forms})"
         ),
         "submission_facts": (
             "SELECT s.id AS submission_id, s.source, "
@@ -120,7 +122,7 @@ WAREHOUSE_WIDE = ("references",)  # assets whose rows belong to no report: their
 # the assets that scan every fact on one, the rest on the other. A first night's checkpoint, alternating runs: at
 # N = 5 000 1.34-1.73 s against 1.70-1.96 in one lane, at N = 1 000 0.35-0.37 against 0.40-0.50.
 LANES = ("warehouse", "warehouse-facts")
-FACT_SCANS = frozenset({"facts", "catalogued_facts", "count_facts"})
+FACT_SCANS = frozenset({"facts", "catalogued_facts"})
 
 
 def lane_of(asset: str) -> str:
