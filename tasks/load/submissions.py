@@ -97,26 +97,25 @@ def insert_rows(conn: Connection, table, rows: list[dict] | list[tuple], copy: b
         if table is not FACTS:
             raise TypeError(f"rows as tuples are fact rows; {table.name} takes dicts")
         if conn.dialect.name == "postgresql":
-            with conn.connection.driver_connection.cursor() as cur:
-                with cur.copy(f"COPY facts ({', '.join(FACT_ROW)}) FROM STDIN") as stream:
-                    for row in rows:
-                        stream.write_row(row)
+            _copy(conn, table, FACT_ROW, rows)
             return
-        if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql(f"INSERT INTO facts ({', '.join(FACT_ROW)}) VALUES ({', '.join('?' * len(FACT_ROW))})",
-                                 rows)
+        plain = _sqlite_insert(table, conn.dialect) if conn.dialect.name == "sqlite" else None
+        if plain and plain[1] == FACT_ROW and not any(plain[2]):  # the driver takes them as they are
+            conn.exec_driver_sql(plain[0], rows)
             return
         rows = [dict(zip(FACT_ROW, row)) for row in rows]
     if conn.dialect.name == "postgresql" and (copy or (table is FACTS and len(rows) >= COPY_THRESHOLD)):
-        columns = [c.name for c in table.columns if c.name != "id"]
+        columns = tuple(c.name for c in table.columns if c.name != "id")
         values = operator.itemgetter(*columns)
-        with conn.connection.driver_connection.cursor() as cur:
-            with cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as stream:
-                for row in rows:
-                    try:
-                        stream.write_row(values(row))
-                    except KeyError:  # a row without some nullable column
-                        stream.write_row(tuple(row.get(c) for c in columns))
+
+        def tuples():
+            for row in rows:
+                try:
+                    yield values(row)
+                except KeyError:  # a row without some nullable column
+                    yield tuple(row.get(c) for c in columns)
+
+        _copy(conn, table, columns, tuples())
         return
     if conn.dialect.name == "sqlite" and (plain := _sqlite_insert(table, conn.dialect)):
         # SQLAlchemy's executemany compiles and processes each row's dict (a third of loading a chunk): the
@@ -134,6 +133,14 @@ def insert_rows(conn: Connection, table, rows: list[dict] | list[tuple], copy: b
         conn.exec_driver_sql(sql, params)
         return
     conn.execute(table.insert(), rows)
+
+
+def _copy(conn: Connection, table, columns: tuple[str, ...], rows) -> None:
+    """PostgreSQL's COPY of `rows` (tuples in `columns`' order) into `table`, in one round trip."""
+    with conn.connection.driver_connection.cursor() as cur:
+        with cur.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as stream:
+            for row in rows:
+                stream.write_row(row)
 
 
 @lru_cache(maxsize=None)
