@@ -53,6 +53,30 @@ def test_checkpoint_on_postgresql(pg_url, tmp_path):
     run_checkpoint_twice(pg_url, tmp_path)
 
 
+def count_fractions(url: str, units: list[str]) -> int | None:
+    """counts_integral's unexpected count after planting a fact of 2.5 in each of `units`; None if it holds."""
+    for k, unit in enumerate(units):
+        plant_fact(url, value=2.5, raw="2,5", unit=unit, source=f"L99{k}:C9")
+    return check_warehouse(url)["unexpected"].get("counts_integral")
+
+
+def counts_in_any_case(url: str, tmp_path) -> None:
+    load_inbox(url, INBOX, tmp_path / "archive")
+    assert check_warehouse(url)["results"]["counts_integral"] is True
+    assert count_fractions(url, ["Người", "NGƯỜI", "lớp", "hộ", "Triệu đồng", "%", "Người/Hộ"]) == 4
+
+
+def test_counts_are_whole_numbers_whatever_the_case_of_their_unit(sqlite_url, tmp_path):
+    """A count unit matches in any case, the Vietnamese letters too (SQLite's LOWER folds ASCII only: 'NGƯỜI' was
+    not a count); a unit that does not count things may hold fractions."""
+    counts_in_any_case(sqlite_url, tmp_path)
+
+
+@pytest.mark.integration
+def test_counts_in_any_case_on_postgresql(pg_url, tmp_path):
+    counts_in_any_case(pg_url, tmp_path)
+
+
 def test_the_queue_syncs_findings_and_checkpoint_failures_apart(sqlite_url, tmp_path):
     """A run syncs its findings while the checkpoint runs and the checkpoint's failures after it: each scope opens and
     resolves its own failures only, and the two together leave nothing for a whole sync to do."""
