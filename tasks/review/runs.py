@@ -84,9 +84,11 @@ def warehouse_summary(engine: Engine) -> dict:
         subs = conn.execute(
             select(Submission.status, func.count()).where(Submission.is_current.is_(True)).group_by(Submission.status)
         ).all()
+        # the current reports' facts through the facts' (submission_id, ...) index, report by report: joined, each
+        # fact looked its report up (N = 5 000: 0.23-0.31 s against 0.05-0.06 on SQLite, at the end of every run)
         facts = conn.execute(
-            select(func.count()).select_from(Fact).join(Submission, Submission.id == Fact.submission_id)
-            .where(Submission.is_current.is_(True))
+            select(func.count()).select_from(Fact)
+            .where(Fact.submission_id.in_(select(Submission.id).where(Submission.is_current.is_(True))))
         ).scalar_one()
         findings = conn.execute(
             select(FindingRow.severity, func.count()).join(Submission, Submission.id == FindingRow.submission_id)
