@@ -48,12 +48,26 @@ def _header(line: str, delimiter: str) -> list[str]:
 
 def looks_like_fact_csv(data: bytes) -> bool:
     """True when the first line is a header naming at least form, label, measure and value."""
-    head = data[:4096].lstrip(b"\xef\xbb\xbf").decode("utf-8", errors="ignore")
-    first = next((line for line in head.splitlines() if line.strip()), "")
+    head = data[:4096].lstrip(b"\xef\xbb\xbf")
+    first = _first_line(head)
     delimiter = _delimiter(first)
     if first.count(delimiter) < len(REQUIRED) - 1:
         return False  # too few columns to name them all: a report's first line, not parsed and folded for nothing
     return set(REQUIRED) <= set(_header(first, delimiter))
+
+
+def _first_line(head: bytes) -> str:
+    """The first line of `head` (UTF-8) with something on it besides spaces. Every text report is asked: decoding and
+    splitting its first 4 KB cost 26 us a report, decoding the line the first visible byte stands on ~3."""
+    visible = len(head) - len(head.lstrip())  # the first byte that is not ASCII white space
+    start = head.rfind(b"\n", 0, visible) + 1  # the line it stands on, from its beginning
+    end = head.find(b"\n", visible)
+    line = next((line for line in head[start:None if end < 0 else end].decode("utf-8", errors="ignore").splitlines()
+                 if line.strip()), None)
+    if line is not None:
+        return line
+    # that line is blank after all (its first byte starts a space only Unicode calls one): the whole head
+    return next((line for line in head.decode("utf-8", errors="ignore").splitlines() if line.strip()), "")
 
 
 def read_csv(text: str, *, source: str, sha256: str, encoding: str | None) -> Document:
