@@ -91,7 +91,7 @@ def asset_queries(since: datetime | None = None) -> dict[str, str | None]:
         # `fraction`: what a count has after its whole part, NULL when it has none or its unit does not count things
         # (the counts' check ignores NULLs, as a range check does). The whole-number test comes first: it settles
         # nearly every fact, and the unit is looked up for the fractional few only (the checkpoint evaluates the
-        # column three times a row; N = 5 000, the facts' lane 1.42-1.86 s -> 0.93-1.31). One asset for both checks,
+        # column three times a row; N = 5 000, the facts' lane 1.42-1.86 s -> 1.11-1.42). One asset for both checks,
         # not a second of the counts alone: great-expectations counts an asset's rows once a validation, and that
         # count scanned every fact again (N = 5 000, 0.16-0.28 s of the checkpoint's longer lane)
         "catalogued_facts": (
