@@ -109,8 +109,8 @@ def run_digests(engine: Engine, run_id: str) -> list[Digest]:
             digest(province).new_errors.setdefault(f["unit_name"] or f["unit_code"], []).append(dict(f))
 
         periods = {p.code: p for p in conn.execute(select(P))}
-        # only what can be news: a pending version, or a report of a period with a due date (late or not); a national
-        # night's every report read whole was 0.14 s at N = 5 000, after the review, where one period of six has one
+        # only what can be news: a pending version, or a report of a period with a due date (late or not). Every report
+        # of the run read whole took 0.05 s warm at N = 5 000 (0.02 now), after the review; one period of two had one
         news = S.c.pending.is_(True) | S.c.period.in_(sorted(c for c, p in periods.items() if p.due_date is not None))
         loaded = conn.execute(select(S).where(S.c.run_id == run_id, S.c.status != "quarantined",
                                               S.c.unit_code.is_not(None), news)).mappings().all()
